@@ -1,0 +1,49 @@
+/**
+ * Node host preparation for the engine's backend choice: Dawn WebGPU through the `webgpu` package, and the
+ * wasm binaries from node_modules. The engine's backend.ts then picks and reports.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { selectBackend, type BackendChoice, type BackendName } from '../engine/backend';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+async function installNodeWebGPU(): Promise<void> {
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator?.gpu) return;
+  if (!process.env.VK_ICD_FILENAMES && (await import('node:fs')).existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  const { create, globals } = (await import('webgpu')) as unknown as {
+    create: (flags: string[]) => unknown;
+    globals: Record<string, unknown>;
+  };
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+  else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+}
+
+export function wasmDir(): string {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@tensorflow/tfjs-backend-wasm');
+  // entry: …/tfjs-backend-wasm/dist/tf-backend-wasm.node.js (or similar) → the dist folder holds the .wasm files
+  return path.dirname(entry) + path.sep;
+}
+
+export async function nodeBackend(want: BackendName | 'auto'): Promise<BackendChoice> {
+  if (want === 'webgpu') {
+    try {
+      await installNodeWebGPU();
+    } catch (e) {
+      throw new Error(
+        `WebGPU in Node needs the 'webgpu' package and a Vulkan driver (apt-get install -y chromium for SwiftShader): ${(e as Error).message}`,
+      );
+    }
+  }
+  const choice = await selectBackend(want === 'auto' ? 'wasm' : want, { wasmPath: wasmDir() });
+  if (want !== 'auto' && choice.backend !== want) {
+    throw new Error(`backend ${want} could not start: ${choice.notice}`);
+  }
+  return choice;
+}

@@ -1,0 +1,183 @@
+/**
+ * The CLI's run pipeline on the shared engine: load and validate data, choose the backend, get a base policy
+ * (from --init or by reading practice), evaluate, train with GRPO, and write DIR atomically.
+ */
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { trainBase, DEFAULT_BASE_TRAINING, type BaseTrainingConfig } from '../engine/base';
+import type { BackendName } from '../engine/backend';
+import { defaultRunConfig, type Mode, type RunConfig } from '../engine/config';
+import { evaluate, passAtK, type EvalSummary, type Prediction } from '../engine/evaluate';
+import type { Policy } from '../engine/model';
+import { PracticeBuilder } from '../engine/practice';
+import { Rng } from '../engine/rng';
+import { RolloutEnv } from '../engine/rollout';
+import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
+import type { Tokenizer } from '../engine/tokenizer';
+import { GrpoTrainer, type StepMetrics } from '../engine/trainer';
+import { AtomicDir, InputError, loadCheckpoint, loadCorpus, loadQA, Progress, saveCheckpoint, writeJsonl } from './common';
+import { nodeBackend } from './node-backend';
+
+export interface PipelineOptions {
+  corpus: string;
+  train?: string;
+  test: string;
+  out: string;
+  mode: Mode;
+  steps: number;
+  group: number;
+  seed: number;
+  backend: BackendName | 'auto';
+  mask: boolean;
+  init?: string;
+  baseSteps: number;
+  passK: number;
+  evalEvery: number;
+  /** Only evaluate (npm run eval). */
+  evalOnly: boolean;
+}
+
+export interface Summary {
+  em: number;
+  f1: number;
+  base_em: number;
+  base_pass_at_k: number | null;
+  em_by_hops: Record<string, number>;
+  base_em_by_hops: Record<string, number>;
+  searches_per_question: number;
+  top_prediction_share: number;
+  mode: Mode;
+  backend: string;
+  steps: number;
+  seconds: number;
+}
+
+const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export async function runPipeline(o: PipelineOptions): Promise<Summary> {
+  const t0 = performance.now();
+  // 1. Input first: every file is validated before any work, so bad input fails fast with exit code 2.
+  const data: Dataset = {
+    corpus: loadCorpus(o.corpus),
+    train: o.train ? loadQA(o.train) : [],
+    test: loadQA(o.test),
+  };
+  if (!o.evalOnly && o.steps > 0 && o.mode !== 'direct' && !data.train.length) {
+    throw new InputError('--train is required to train (or pass --steps 0 / --mode direct)');
+  }
+  if (o.init && !fs.existsSync(o.init)) throw new InputError(`--init ${o.init}: no such checkpoint folder`);
+  const out = new AtomicDir(o.out);
+  try {
+    const choice = await nodeBackend(o.backend);
+    if (choice.notice) process.stderr.write(`backend: ${choice.notice}\n`);
+    const cfg: RunConfig = defaultRunConfig();
+    cfg.seed = o.seed;
+    cfg.steps = o.mode === 'direct' || o.evalOnly ? 0 : o.steps;
+    cfg.evalEvery = o.evalEvery;
+    cfg.rollout.mode = o.mode;
+    cfg.grpo.groupSize = o.group;
+    cfg.grpo.maskInformation = o.mask;
+    const rng = new Rng(o.seed);
+    const retriever = buildRetriever(data.corpus);
+
+    // 2. The base policy.
+    let policy: Policy;
+    let tokenizer: Tokenizer;
+    let baseInfo: object;
+    if (o.init) {
+      ({ policy, tokenizer } = loadCheckpoint(o.init));
+      baseInfo = { init: o.init };
+    } else {
+      tokenizer = buildTokenizer(data);
+      policy = newPolicy(tokenizer, o.seed);
+      const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
+      const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout);
+      const baseCfg: BaseTrainingConfig = { ...DEFAULT_BASE_TRAINING, steps: o.baseSteps };
+      const bar = new Progress('base');
+      const loss = await trainBase(policy, env, builder, baseCfg, rng.fork(), (p) =>
+        bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
+      );
+      baseInfo = { practiceSteps: baseCfg.steps, practiceLoss: loss };
+    }
+    const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
+    const evalBar = new Progress('eval');
+    const base = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
+    const passK = o.passK > 0 ? await passAtK(env, data.test.slice(0, 200), o.passK, rng.fork()) : null;
+    process.stderr.write(
+      `base: EM ${base.summary.em.toFixed(3)} ${JSON.stringify(base.summary.emByHops)}` +
+        (passK !== null ? `, pass@${o.passK} ${passK.toFixed(3)} (first ${Math.min(200, data.test.length)} test questions)` : '') +
+        '\n',
+    );
+
+    // 3. RL.
+    const metrics: (StepMetrics | (Record<string, unknown> & { step: number }))[] = [];
+    let final: { summary: EvalSummary; predictions: Prediction[] } = base;
+    if (cfg.steps > 0) {
+      const reference = policy.cloneFrozen();
+      const trainer = new GrpoTrainer(policy, reference, tokenizer, retriever, data.train, cfg.grpo, cfg.rollout, rng.fork());
+      const bar = new Progress('train');
+      const before = tf.memory().numTensors;
+      for (let s = 0; s < cfg.steps; s++) {
+        const { metrics: m } = await trainer.step();
+        metrics.push(m);
+        bar.update(s + 1, cfg.steps, `reward ${m.reward.toFixed(2)} kl ${m.kl.toFixed(3)} search ${m.validSearches.toFixed(2)} ${Math.round(m.tokensPerSec)} tok/s`);
+        if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
+          const ev = await evaluate(env, data.test, new Rng(o.seed + s));
+          metrics.push({ step: s + 1, eval: true, test_em: ev.summary.em, test_em_by_hops: ev.summary.emByHops });
+        }
+      }
+      const leaked = tf.memory().numTensors - before;
+      if (leaked !== 0) process.stderr.write(`warning: ${leaked} tensors not freed during training\n`);
+      trainer.dispose();
+      reference.dispose();
+      final = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
+    }
+
+    // 4. Outputs.
+    const seconds = (performance.now() - t0) / 1000;
+    const summary: Summary = {
+      em: r4(final.summary.em),
+      f1: r4(final.summary.f1),
+      base_em: r4(base.summary.em),
+      base_pass_at_k: passK === null ? null : r4(passK),
+      em_by_hops: Object.fromEntries(Object.entries(final.summary.emByHops).map(([k, v]) => [k, r4(v)])),
+      base_em_by_hops: Object.fromEntries(Object.entries(base.summary.emByHops).map(([k, v]) => [k, r4(v)])),
+      searches_per_question: r4(final.summary.searchesPerQuestion),
+      top_prediction_share: r4(final.summary.topPredictionShare),
+      mode: o.mode,
+      backend: choice.backend,
+      steps: cfg.steps,
+      seconds: Math.round(seconds * 10) / 10,
+    };
+    if (!o.evalOnly) writeJsonl(out.file('metrics.jsonl'), metrics);
+    writeJsonl(
+      out.file('predictions.jsonl'),
+      final.predictions.map((p) => ({
+        id: p.id,
+        prediction: p.prediction,
+        golden_answers: p.golden_answers,
+        em: p.em,
+        f1: p.f1,
+        hops: p.hops,
+        searches: p.searches.length,
+        queries: p.searches,
+        trajectory: p.trajectory,
+      })),
+    );
+    fs.writeFileSync(out.file('summary.json'), JSON.stringify(summary, null, 1));
+    if (!o.evalOnly) {
+      await saveCheckpoint(out.file('checkpoint'), policy, tokenizer, {
+        run: cfg,
+        base: baseInfo,
+        summary,
+        created: new Date().toISOString(),
+      });
+    }
+    policy.dispose();
+    out.commit();
+    return summary;
+  } catch (e) {
+    out.abandon();
+    throw e;
+  }
+}

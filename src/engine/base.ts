@@ -1,0 +1,86 @@
+/**
+ * Building the base policy: supervised training (teacher forcing) on answer-free practice demonstrations,
+ * loss = −mean log p over the tokens the policy would generate (observations and prompt masked out).
+ * Knows the practice builder and the model; nothing of RL.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeBatch } from './batch';
+import type { Policy } from './model';
+import { AdamW } from './optim';
+import { renderDemo, type PracticeBuilder } from './practice';
+import type { Rng } from './rng';
+import type { RolloutEnv, Trajectory } from './rollout';
+
+export interface BaseTrainingConfig {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+}
+
+export const DEFAULT_BASE_TRAINING: BaseTrainingConfig = { steps: 400, batchSize: 32, lr: 2e-3, warmupSteps: 20 };
+
+export interface BaseProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  tokensPerSec: number;
+}
+
+/** Draw `n` rendered demonstrations that fit the rollout caps. */
+export function practiceBatch(env: RolloutEnv, builder: PracticeBuilder, n: number, rng: Rng): Trajectory[] {
+  const out: Trajectory[] = [];
+  let tries = 0;
+  while (out.length < n) {
+    if (++tries > n * 50) throw new Error('practice: could not render demonstrations within the context caps');
+    const t = renderDemo(env, builder.next(rng));
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+export async function trainBase(
+  policy: Policy,
+  env: RolloutEnv,
+  builder: PracticeBuilder,
+  cfg: BaseTrainingConfig,
+  rng: Rng,
+  onProgress?: (p: BaseProgress) => void,
+  shouldStop?: () => boolean,
+): Promise<number> {
+  const opt = new AdamW(policy.variables, {
+    lr: cfg.lr,
+    beta1: 0.9,
+    beta2: 0.98,
+    eps: 1e-8,
+    weightDecay: 0.01,
+    gradClip: 1,
+    warmupSteps: cfg.warmupSteps,
+  });
+  let lastLoss = NaN;
+  try {
+    for (let step = 0; step < cfg.steps; step++) {
+      if (shouldStop?.()) break;
+      const t0 = performance.now();
+      const batch = makeBatch(practiceBatch(env, builder, cfg.batchSize, rng), policy.cfg.contextLen, true);
+      const { value, grads } = tf.variableGrads(() => {
+        const { logp } = policy.scoreTokens(batch.tokens, { positions: batch.mask });
+        return tf.neg(tf.div(tf.sum(tf.mul(logp, batch.mask)), tf.maximum(tf.sum(batch.mask), 1))) as tf.Scalar;
+      }, policy.variables);
+      await opt.apply(grads);
+      lastLoss = (await value.data())[0];
+      const tokens = batch.length * cfg.batchSize;
+      tf.dispose([value, ...Object.values(grads)]);
+      batch.dispose();
+      onProgress?.({
+        step: step + 1,
+        steps: cfg.steps,
+        loss: lastLoss,
+        tokensPerSec: tokens / Math.max((performance.now() - t0) / 1000, 1e-9),
+      });
+    }
+  } finally {
+    opt.dispose();
+  }
+  return lastLoss;
+}

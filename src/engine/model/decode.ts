@@ -1,0 +1,269 @@
+/**
+ * KV-cache decoding, batched over rows, with static shapes (fixed-size caches, chunks padded to a few buckets).
+ * Owns: the DecodeState (device caches + host copy of each row's tokens and length) and one feed step that appends
+ * tokens to some rows and returns their next-token distributions (vocabulary softmax mixed with the copy head; the
+ * copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
+ *
+ * Cache writes use a per-row one-hot position mask W [B, S, C]: cache ← cache·(1 − Σ_s W) + Wᵀ·new, so rows that are
+ * not fed (all-zero W) keep their cache untouched and every call has the same shapes for a given chunk bucket.
+ * Exactly one GPU→CPU readback per feed (await data()).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type ModelConfig, chunkBuckets, headDim, pointerDim } from './config';
+import { NEG_BIG, layerNorm, linear, swapLast } from './layers';
+import { mlp } from './forward';
+import type { Weights } from './params';
+
+export class DecodeState {
+  /** Tokens already in each row's cache (= position of the next token). */
+  readonly lengths: Int32Array;
+  /** Host copy of every row's tokens, [batch × contextLen] (the copy head scatters onto these ids). */
+  readonly tokens: Int32Array;
+  /** Per layer: keys [B, H, dh, C] (pre-transposed so q·K is a plain matMul) and values [B, H, C, dh]. */
+  kCache: tf.Tensor[];
+  vCache: tf.Tensor[];
+  /** Pointer keys [B, C, P] (null without the pointer head). */
+  pkCache: tf.Tensor | null;
+  private disposed = false;
+
+  constructor(
+    readonly cfg: ModelConfig,
+    readonly batch: number,
+  ) {
+    const H = cfg.nHeads;
+    const C = cfg.contextLen;
+    this.lengths = new Int32Array(batch);
+    this.tokens = new Int32Array(batch * C);
+    const zeros = (shape: number[]) => tf.keep(tf.zeros(shape));
+    this.kCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, headDim(cfg), C]));
+    this.vCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, C, headDim(cfg)]));
+    this.pkCache = cfg.pointer ? zeros([batch, C, pointerDim(cfg)]) : null;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Replace the caches (the old tensors are freed). */
+  swapCaches(k: tf.Tensor[], v: tf.Tensor[], pk: tf.Tensor | null): void {
+    tf.dispose([...this.kCache, ...this.vCache]);
+    if (this.pkCache) this.pkCache.dispose();
+    this.kCache = k;
+    this.vCache = v;
+    this.pkCache = pk;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose([...this.kCache, ...this.vCache]);
+    if (this.pkCache) this.pkCache.dispose();
+  }
+}
+
+export interface FeedRow {
+  row: number;
+  tokens: number[];
+}
+
+/** Host-side inputs of one feed step, all padded to S tokens per row. */
+interface ChunkInputs {
+  S: number;
+  ids: Int32Array; // [B·S]
+  prevIds: Int32Array; // [B·S] token before each slot (for the pointer keys)
+  prevOk: Float32Array; // [B·S] 0 at position 0 (no previous token)
+  pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
+  write: Float32Array; // [B·S] 1 for real tokens of fed rows
+  lastIdx: Int32Array; // [B] flat index b·S + (n_b − 1) (0 for rows not fed)
+  lastPos: Int32Array; // [B] position of the row's last token
+  attnBias: Float32Array; // [B·S·C] 0 where cache slot c ≤ pos, −1e9 elsewhere
+  ptrBias: Float32Array; // [B·C] 0 where c ≤ lastPos, −1e9 elsewhere
+}
+
+export function validateRows(state: DecodeState, rows: FeedRow[]): void {
+  const C = state.cfg.contextLen;
+  const seen = new Set<number>();
+  for (const { row, tokens } of rows) {
+    if (!Number.isInteger(row) || row < 0 || row >= state.batch) throw new Error(`feed: bad row ${row}`);
+    if (seen.has(row)) throw new Error(`feed: row ${row} listed twice`);
+    seen.add(row);
+    if (tokens.length === 0) throw new Error(`feed: row ${row} has no tokens`);
+    if (state.lengths[row] + tokens.length > C) {
+      throw new Error(`feed: row ${row} would hold ${state.lengths[row] + tokens.length} > contextLen ${C} tokens`);
+    }
+    for (const t of tokens) {
+      if (!Number.isInteger(t) || t < 0 || t >= state.cfg.vocabSize) throw new Error(`feed: bad token id ${t}`);
+    }
+  }
+}
+
+/** Smallest bucket that holds n tokens. */
+export function bucketFor(cfg: ModelConfig, n: number): number {
+  const b = chunkBuckets(cfg).find((s) => s >= n);
+  if (b === undefined) throw new Error(`feed: chunk of ${n} tokens exceeds contextLen ${cfg.contextLen}`);
+  return b;
+}
+
+/** Build the padded host inputs and append the tokens to the host copy (lengths are advanced by the caller). */
+export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
+  const B = state.batch;
+  const C = state.cfg.contextLen;
+  const S = bucketFor(state.cfg, Math.max(...rows.map((r) => r.tokens.length)));
+  const c: ChunkInputs = {
+    S,
+    ids: new Int32Array(B * S),
+    prevIds: new Int32Array(B * S),
+    prevOk: new Float32Array(B * S),
+    pos: new Int32Array(B * S),
+    write: new Float32Array(B * S),
+    lastIdx: new Int32Array(B),
+    lastPos: new Int32Array(B),
+    attnBias: new Float32Array(B * S * C),
+    ptrBias: new Float32Array(B * C),
+  };
+  for (let b = 0; b < B; b++) for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
+  for (const { row, tokens } of rows) {
+    const len = state.lengths[row];
+    for (let i = 0; i < tokens.length; i++) {
+      const k = row * S + i;
+      const p = len + i;
+      c.ids[k] = tokens[i];
+      c.prevIds[k] = p > 0 ? (i > 0 ? tokens[i - 1] : state.tokens[row * C + p - 1]) : 0;
+      c.prevOk[k] = p > 0 ? 1 : 0;
+      c.write[k] = 1;
+      state.tokens[row * C + p] = tokens[i];
+    }
+    c.lastIdx[row] = row * S + tokens.length - 1;
+    c.lastPos[row] = len + tokens.length - 1;
+  }
+  for (let k = 0; k < B * S; k++) c.attnBias.fill(NEG_BIG, k * C + c.pos[k] + 1, (k + 1) * C);
+  for (let b = 0; b < B; b++) c.ptrBias.fill(NEG_BIG, b * C + c.lastPos[b] + 1, (b + 1) * C);
+  return c;
+}
+
+/**
+ * New rows into a cache: cache·keep + scatter(x). wr: [B, S, C] one-hot write positions, keep: [B, C].
+ * keys: cache [B, H, dh, C]; values: cache [B, H, C, dh]; x: [B, S, D]. S = 1 uses broadcasting (no matMul).
+ */
+function writeKeys(cache: tf.Tensor, keep: tf.Tensor, wr: tf.Tensor, x: tf.Tensor, H: number): tf.Tensor {
+  const [B, , dh, C] = cache.shape;
+  const S = x.shape[1] as number;
+  const upd =
+    S === 1
+      ? x.reshape([B, H, dh, 1]).mul(wr.reshape([B, 1, 1, C])) // [B, H, dh, C]
+      : tf.matMul(swapLast(x), wr).reshape([B, H, dh, C]); // [B, D, S]·[B, S, C] → [B, H, dh, C]
+  return cache.mul(keep.reshape([B, 1, 1, C])).add(upd); // [B, H, dh, C]
+}
+
+function writeValues(cache: tf.Tensor, keep: tf.Tensor, wr: tf.Tensor, x: tf.Tensor, H: number): tf.Tensor {
+  const [B, , C, dh] = cache.shape;
+  const S = x.shape[1] as number;
+  const upd =
+    S === 1
+      ? x.reshape([B, H, 1, dh]).mul(wr.reshape([B, 1, C, 1])) // [B, H, C, dh]
+      : tf.matMul(swapLast(wr), x).reshape([B, C, H, dh]).transpose([0, 2, 1, 3]); // [B, H, C, dh]
+  return cache.mul(keep.reshape([B, 1, C, 1])).add(upd); // [B, H, C, dh]
+}
+
+/**
+ * The device part of one feed: runs the chunk through the trunk, writes the caches and returns the packed output
+ * [B, V (+ C + 1)] = vocabulary softmax, pointer attention over cache positions and the gate (pointer only).
+ */
+export function feedTensors(
+  w: Weights,
+  cfg: ModelConfig,
+  state: DecodeState,
+  c: ChunkInputs,
+): { out: tf.Tensor2D; k: tf.Tensor[]; v: tf.Tensor[]; pk: tf.Tensor | null } {
+  const B = state.batch;
+  const { S } = c;
+  const C = cfg.contextLen;
+  const D = cfg.dModel;
+  const H = cfg.nHeads;
+  const dh = headDim(cfg);
+  const ids = tf.tensor2d(c.ids, [B, S], 'int32'); // [B, S]
+  const pos = tf.tensor2d(c.pos, [B, S], 'int32'); // [B, S]
+  const lastIdx = tf.tensor1d(c.lastIdx, 'int32'); // [B]
+  const e = tf.gather(w.tok_emb, ids); // [B, S, D]
+  let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
+  const wr = tf.oneHot(pos, C).cast('float32').mul(tf.tensor3d(c.write, [B, S, 1])); // [B, S, C]
+  const keep = tf.scalar(1).sub(S === 1 ? wr.reshape([B, C]) : wr.sum(1)); // [B, C]
+  const mask = tf.tensor4d(c.attnBias, [B, 1, S, C]); // [B, 1, S, C] 0 / −1e9
+  const k: tf.Tensor[] = [];
+  const v: tf.Tensor[] = [];
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const h = layerNorm(x, w[`l${l}.ln1_g`], w[`l${l}.ln1_b`]); // [B, S, D]
+    const [qn, kn, vn] = tf.split(linear(h, w[`l${l}.w_qkv`], w[`l${l}.b_qkv`]), 3, -1); // 3 × [B, S, D]
+    k.push(writeKeys(state.kCache[l], keep, wr, kn, H)); // [B, H, dh, C]
+    v.push(writeValues(state.vCache[l], keep, wr, vn, H)); // [B, H, C, dh]
+    const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
+    const scores = tf.matMul(q, k[l]).mul(1 / Math.sqrt(dh)).add(mask); // [B, H, S, C]
+    const o = tf.matMul(tf.softmax(scores), v[l]).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
+    x = x.add(linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`])); // [B, S, D]
+    x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, S, D]
+  }
+  const hf = layerNorm(x, w.lnf_g, w.lnf_b); // [B, S, D]
+  const hl = tf.gather(hf.reshape([B * S, D]), lastIdx); // [B, D]
+  const logits = tf.matMul(hl, swapLast(w.tok_emb)).add(w.out_bias); // [B, V] (plain matMul: transposeB is slow on wasm)
+  const pv = tf.softmax(logits) as tf.Tensor2D; // [B, V]
+  if (!cfg.pointer || !state.pkCache) return { out: pv, k, v, pk: null };
+
+  const P = pointerDim(cfg);
+  const ePrev = tf.gather(w.tok_emb, tf.tensor2d(c.prevIds, [B, S], 'int32')).mul(tf.tensor3d(c.prevOk, [B, S, 1])); // [B, S, D]
+  const pkNew = linear(hf, w['ptr.wk_h']).add(linear(ePrev, w['ptr.wk_e'])); // [B, S, P]
+  const pkUpd = S === 1 ? pkNew.reshape([B, 1, P]).mul(wr.reshape([B, C, 1])) : tf.matMul(swapLast(wr), pkNew); // [B, C, P]
+  const pk = state.pkCache.mul(keep.reshape([B, C, 1])).add(pkUpd); // [B, C, P]
+  const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
+  const q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
+  const sc = tf
+    .matMul(pk, q.reshape([B, P, 1]))
+    .reshape([B, C])
+    .mul(1 / Math.sqrt(P))
+    .add(tf.tensor2d(c.ptrBias, [B, C])); // [B, C]
+  const a = tf.softmax(sc); // [B, C]
+  const g = tf.sigmoid(linear(hl, w['ptr.w_gate'], w['ptr.b_gate'])); // [B, 1]
+  return { out: tf.concat([pv, a, g], 1) as tf.Tensor2D, k, v, pk }; // [B, V + C + 1]
+}
+
+/** Host mixing: probs[row] = g·p_vocab + (1 − g)·scatter(a, row tokens); rows not fed stay 0. */
+export function mixOnHost(state: DecodeState, rows: FeedRow[], packed: Float32Array): Float32Array {
+  const V = state.cfg.vocabSize;
+  const C = state.cfg.contextLen;
+  const width = state.cfg.pointer ? V + C + 1 : V;
+  const probs = new Float32Array(state.batch * V);
+  for (const { row } of rows) {
+    const base = row * width;
+    const outBase = row * V;
+    if (!state.cfg.pointer) {
+      probs.set(packed.subarray(base, base + V), outBase);
+      continue;
+    }
+    const g = packed[base + V + C];
+    for (let i = 0; i < V; i++) probs[outBase + i] = g * packed[base + i];
+    const len = state.lengths[row];
+    for (let j = 0; j < len; j++) probs[outBase + state.tokens[row * C + j]] += (1 - g) * packed[base + V + j];
+  }
+  return probs;
+}
+
+/** Append tokens to the listed rows; one readback. Validates before touching any state. */
+export async function feedImpl(w: Weights, cfg: ModelConfig, state: DecodeState, rows: FeedRow[]): Promise<Float32Array> {
+  if (state.isDisposed) throw new Error('feed: DecodeState was disposed');
+  if (state.cfg !== cfg && JSON.stringify(state.cfg) !== JSON.stringify(cfg)) {
+    throw new Error('feed: DecodeState belongs to a model with another config');
+  }
+  if (rows.length === 0) return new Float32Array(state.batch * cfg.vocabSize);
+  validateRows(state, rows);
+  const chunk = buildChunk(state, rows);
+  const L = cfg.nLayers;
+  const kept = tf.tidy(() => {
+    const r = feedTensors(w, cfg, state, chunk);
+    return [r.out, ...r.k, ...r.v, ...(r.pk ? [r.pk] : [])];
+  });
+  const out = kept[0];
+  state.swapCaches(kept.slice(1, 1 + L), kept.slice(1 + L, 1 + 2 * L), cfg.pointer ? kept[1 + 2 * L] : null);
+  for (const { row, tokens } of rows) state.lengths[row] += tokens.length;
+  const packed = (await out.data()) as Float32Array;
+  out.dispose();
+  return mixOnHost(state, rows, packed);
+}

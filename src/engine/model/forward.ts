@@ -1,0 +1,178 @@
+/**
+ * Full causal forward pass and the differentiable scoring head (scoreTokens).
+ * Owns: the transformer trunk over whole rows, log p(next token) under the vocabulary ⊕ copy mixture, and the
+ * entropy term. Does not know about KV caches (decode.ts), variables' lifetimes (policy.ts) or training.
+ *
+ * Next-token distribution (SEARCH-R1.md §3, second prototype, pointer-generator style):
+ *   p(v | ≤t) = g_t · softmax(E h_t + b)_v + (1 − g_t) · Σ_{j≤t} a_{t,j} [token_j = v]
+ *   a_t = softmax_j( q_t · k_j / √P ),  q_t = h_t Wq_h + e(token_t) Wq_e,  k_j = h_j Wk_h + e(token_{j−1}) Wk_e
+ *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection).
+ * The copy mass of the target is Σ_j a_{t,j}·[token_j = target] from a [B, T, T] equality mask (no [B, T, V] one-hot),
+ * combined in log space: log p = logsumexp(log g + log p_vocab, log(1 − g) + log copy).
+ *
+ * Entropy: the exact entropy of the mixture needs the scattered [B, T, V] distribution, so we return the cheap upper
+ * bound that treats vocabulary and copy outcomes as distinct:  H(g) + g·H(p_vocab) + (1 − g)·H(a_t)  (≥ true entropy).
+ * Without the pointer it is the plain softmax entropy.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type ModelConfig, headDim, pointerDim } from './config';
+import {
+  NEG_BIG,
+  causalMask,
+  embed,
+  embedLookup,
+  layerNorm,
+  linear,
+  logSigmoidPair,
+  logSumExpLast,
+  mm,
+  shiftLeft,
+  shiftRight,
+  softmaxEntropy,
+  swapLast,
+} from './layers';
+import { vocabLseEntropy } from './vocabhead';
+import type { Weights } from './params';
+
+/** Multi-head causal self-attention over full rows. h: [B, T, D], mask: [T, T] additive. */
+function selfAttention(w: Weights, l: number, cfg: ModelConfig, h: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  const [B, T, D] = h.shape;
+  const H = cfg.nHeads;
+  const dh = headDim(cfg);
+  const qkv = linear(h, w[`l${l}.w_qkv`], w[`l${l}.b_qkv`]); // [B, T, 3D]
+  const [q, k, v] = tf.split(qkv, 3, -1); // 3 × [B, T, D]
+  const heads = (x: tf.Tensor) => x.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]); // [B, H, T, dh]
+  const kT = k.reshape([B, T, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, T]
+  const scores = mm(heads(q), kT).mul(1 / Math.sqrt(dh)).add(mask); // [B, H, T, T]
+  const att = tf.softmax(scores); // [B, H, T, T]
+  const o = mm(att, heads(v)).transpose([0, 2, 1, 3]).reshape([B, T, D]); // [B, T, D]
+  return linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`]); // [B, T, D]
+}
+
+/** Position-wise MLP with ReLU. x: [..., D]. */
+export function mlp(w: Weights, l: number, x: tf.Tensor): tf.Tensor {
+  const hidden = tf.relu(linear(x, w[`l${l}.w_1`], w[`l${l}.b_1`])); // [..., F]
+  return linear(hidden, w[`l${l}.w_2`], w[`l${l}.b_2`]); // [..., D]
+}
+
+/** Trunk over whole rows (positions 0..T-1). Returns the final-LN hidden states and the raw token embeddings. */
+export function trunk(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D): { hf: tf.Tensor; emb: tf.Tensor } {
+  const [, T] = tokens.shape;
+  if (T > cfg.contextLen) throw new Error(`scoreTokens: T=${T} exceeds contextLen=${cfg.contextLen}`);
+  const emb = embed(w.tok_emb as tf.Tensor2D, tokens); // [B, T, D]
+  const pos = w.pos_emb.slice([0, 0], [T, cfg.dModel]); // [T, D]
+  let x = emb.add(pos); // [B, T, D]
+  const mask = causalMask(T); // [T, T]
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const a = selfAttention(w, l, cfg, layerNorm(x, w[`l${l}.ln1_g`], w[`l${l}.ln1_b`]), mask);
+    x = x.add(a); // [B, T, D]
+    x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, T, D]
+  }
+  return { hf: layerNorm(x, w.lnf_g, w.lnf_b), emb }; // [B, T, D] each
+}
+
+/** Host-side row selection for the vocabulary head: selected flat rows and, per row, 1 + its slot (0 = none). */
+export interface RowSelection {
+  selIdx: Int32Array; // [K]
+  invIdx: Int32Array; // [B·T]
+}
+
+export function buildSelection(select: ArrayLike<number>, B: number, T: number): RowSelection {
+  if (select.length !== B * T) throw new Error(`scoreTokens: select has ${select.length} entries, expected ${B * T}`);
+  const sel: number[] = [];
+  const invIdx = new Int32Array(B * T);
+  for (let i = 0; i < B * T; i++) {
+    if (select[i] && i % T !== T - 1) {
+      sel.push(i);
+      invIdx[i] = sel.length;
+    }
+  }
+  if (sel.length === 0) sel.push(0); // keep shapes non-empty; invIdx still maps every row to the zero slot
+  return { selIdx: Int32Array.from(sel), invIdx };
+}
+
+/** log p_vocab(target) and H(p_vocab) at every position. hf, embNext: [B, T, D]; next: [B, T] int. */
+function vocabTerms(
+  w: Weights,
+  hf: tf.Tensor,
+  embNext: tf.Tensor,
+  next: tf.Tensor,
+  selection?: RowSelection,
+): { logpV: tf.Tensor; entV: tf.Tensor } {
+  const [B, T, D] = hf.shape;
+  const N = B * T;
+  const V = w.tok_emb.shape[0];
+  const h1 = tf.concat([hf.reshape([N, D]), tf.ones([N, 1])], 1) as tf.Tensor2D; // [N, D+1]
+  const wOut = tf.concat([swapLast(w.tok_emb), w.out_bias.reshape([1, V])], 0) as tf.Tensor2D; // [D+1, V]
+  let le: tf.Tensor2D; // [N, 2] (lse, entropy)
+  if (selection) {
+    const hSel = embedLookup(h1, tf.tensor1d(selection.selIdx, 'int32')); // [K, D+1]
+    const out = vocabLseEntropy(hSel, wOut); // [K, 2]
+    const padded = tf.concat([tf.zeros([1, 2]), out], 0) as tf.Tensor2D; // [K+1, 2]
+    le = embedLookup(padded, tf.tensor1d(selection.invIdx, 'int32')); // [N, 2], zeros where unselected
+  } else {
+    le = vocabLseEntropy(h1, wOut); // [N, 2]
+  }
+  const [lse, entV] = tf.split(le, 2, 1); // [N, 1] each
+  const bias = embedLookup(w.out_bias.reshape([V, 1]) as tf.Tensor2D, next.reshape([-1]) as tf.Tensor1D); // [N, 1]
+  const tgt = hf.mul(embNext).sum(-1).reshape([N, 1]).add(bias); // [N, 1]
+  return { logpV: tgt.sub(lse).reshape([B, T]), entV: entV.reshape([B, T]) }; // [B, T] each
+}
+
+/** Pointer head terms. Returns log copy-mass of the target, H(a_t) and the gate's log g / log(1−g). */
+function pointerTerms(
+  w: Weights,
+  cfg: ModelConfig,
+  hf: tf.Tensor,
+  emb: tf.Tensor,
+  tokens: tf.Tensor2D,
+  next: tf.Tensor,
+): { logCopy: tf.Tensor; entA: tf.Tensor; logG: tf.Tensor; log1mG: tf.Tensor } {
+  const [B, T] = tokens.shape;
+  const q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
+  const k = linear(hf, w['ptr.wk_h']).add(linear(shiftRight(emb), w['ptr.wk_e'])); // [B, T, P]
+  const s = mm(q, swapLast(k))
+    .mul(1 / Math.sqrt(pointerDim(cfg)))
+    .add(causalMask(T)); // [B, T(query), T(key)]
+  const lseS = logSumExpLast(s); // [B, T]
+  // Equality mask via explicit tiles: broadcasting binary ops are very slow on wasm.
+  const same = tf.equal(tf.tile(next.reshape([B, T, 1]), [1, 1, T]), tf.tile(tokens.reshape([B, 1, T]), [1, T, 1])); // [B, T, T]
+  const copyMask = same.cast('float32').sub(1).mul(-NEG_BIG); // [B, T, T] 0 where equal, −1e9 elsewhere
+  const logCopy = logSumExpLast(s.add(copyMask)).sub(lseS); // [B, T]
+  const entA = softmaxEntropy(s, lseS); // [B, T]
+  const z = linear(hf, w['ptr.w_gate'], w['ptr.b_gate']).reshape([B, T]); // [B, T]
+  return { logCopy, entA, ...logSigmoidPair(z) };
+}
+
+/**
+ * logp[b, t] = log p(tokens[b, t+1] | tokens[b, ≤t]) and the entropy term at t; the last column is 0, as are
+ * positions where opts.positions (device mask) or opts.select (host mask; the vocabulary head then runs only on
+ * those rows) is 0. Call inside tf.tidy / tf.variableGrads.
+ */
+export function scoreTokensImpl(
+  w: Weights,
+  cfg: ModelConfig,
+  tokens: tf.Tensor2D,
+  opts: { positions?: tf.Tensor2D; select?: ArrayLike<number> } = {},
+): { logp: tf.Tensor2D; entropy: tf.Tensor2D } {
+  const [B, T] = tokens.shape;
+  const selection = opts.select ? buildSelection(opts.select, B, T) : undefined;
+  const ids = tokens.dtype === 'int32' ? tokens : (tokens.cast('int32') as tf.Tensor2D);
+  const { hf, emb } = trunk(w, cfg, ids); // [B, T, D] each
+  const next = shiftLeft(ids); // [B, T] int32 (0 in the last column)
+  const { logpV, entV } = vocabTerms(w, hf, shiftLeft(emb), next, selection);
+  let logp = logpV; // [B, T]
+  let entropy = entV; // [B, T]
+  if (cfg.pointer) {
+    const { logCopy, entA, logG, log1mG } = pointerTerms(w, cfg, hf, emb, ids, next);
+    logp = logSumExpLast(tf.stack([logG.add(logpV), log1mG.add(logCopy)], -1)); // [B, T]
+    const g = tf.exp(logG); // [B, T]
+    const oneMinusG = tf.exp(log1mG); // [B, T]
+    const entG = g.mul(logG).add(oneMinusG.mul(log1mG)).neg(); // [B, T]
+    entropy = entG.add(g.mul(entV)).add(oneMinusG.mul(entA)); // [B, T]
+  }
+  const lastCol = tf.tensor2d([...new Array<number>(T - 1).fill(1), 0], [1, T]); // [1, T]
+  let keep: tf.Tensor = opts.positions ? opts.positions.mul(lastCol) : lastCol; // [B|1, T]
+  if (selection) keep = keep.mul(tf.tensor2d(Float32Array.from(selection.invIdx, (i) => (i > 0 ? 1 : 0)), [B, T])); // [B, T]
+  return { logp: logp.mul(keep) as tf.Tensor2D, entropy: entropy.mul(keep) as tf.Tensor2D };
+}

@@ -1,0 +1,95 @@
+/**
+ * AdamW (Loshchilov & Hutter 2019) with global grad-norm clipping and linear warm-up, over tf.Variables.
+ * Written out because tf.train.adam couples weight decay into the gradient. Owns its moment tensors.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Global L2 norm cap on the gradient (0 = none). */
+  gradClip: number;
+  warmupSteps: number;
+}
+
+export const ADAMW_DEFAULTS: AdamWOptions = {
+  lr: 3e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  gradClip: 1,
+  warmupSteps: 0,
+};
+
+/** Learning rate at 0-based update `step`: linear warm-up to `lr`, then constant (Search-R1's schedule). */
+export function warmupLr(step: number, lr: number, warmupSteps: number): number {
+  if (warmupSteps <= 0) return lr;
+  return lr * Math.min(1, (step + 1) / warmupSteps);
+}
+
+export interface StepReport {
+  gradNorm: number;
+  lr: number;
+  /** False when the gradient held NaN/Inf and the update was skipped (weights unchanged). */
+  applied: boolean;
+}
+
+export class AdamW {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private t = 0;
+
+  constructor(
+    private readonly vars: tf.Variable[],
+    public opts: AdamWOptions = ADAMW_DEFAULTS,
+  ) {
+    for (const x of vars) {
+      const zero = tf.zerosLike(x);
+      this.m.set(x.name, tf.variable(zero, false));
+      this.v.set(x.name, tf.variable(zero, false));
+      zero.dispose();
+    }
+  }
+
+  get stepCount(): number {
+    return this.t;
+  }
+
+  /** Apply one update from `grads` (keyed by variable name). Does not dispose `grads`. */
+  async apply(grads: tf.NamedTensorMap): Promise<StepReport> {
+    const sq = tf.tidy(() => tf.addN(this.vars.map((x) => tf.sum(tf.square(grads[x.name])))));
+    const gradNorm = Math.sqrt((await sq.data())[0]);
+    sq.dispose();
+    const lr = warmupLr(this.t, this.opts.lr, this.opts.warmupSteps);
+    if (!Number.isFinite(gradNorm)) return { gradNorm, lr, applied: false };
+    const scale = this.opts.gradClip > 0 && gradNorm > this.opts.gradClip ? this.opts.gradClip / gradNorm : 1;
+    this.t += 1;
+    const { beta1, beta2, eps, weightDecay } = this.opts;
+    const bc1 = 1 - Math.pow(beta1, this.t);
+    const bc2 = 1 - Math.pow(beta2, this.t);
+    tf.tidy(() => {
+      for (const x of this.vars) {
+        const g = tf.mul(grads[x.name], scale);
+        const m = this.m.get(x.name)!;
+        const v = this.v.get(x.name)!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), eps));
+        // Decoupled decay: θ ← θ − lr·(update + wd·θ); 1-D tensors (biases, norms) are not decayed.
+        const decay = x.shape.length > 1 ? tf.mul(x, weightDecay) : tf.zerosLike(x);
+        x.assign(tf.sub(x, tf.mul(tf.add(update, decay), lr)));
+      }
+    });
+    return { gradNorm, lr, applied: true };
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Answer-free reading practice that builds the base policy (SEARCH-R1.md §2-§3): demonstrations in the exact
+ * rollout format, made from the corpus and from the training questions' *text* only.
+ *  - cloze (1 hop): a passage sentence with a name span replaced by "what"; query = its other content words;
+ *    answer = the span; kept only if the query retrieves the source passage.
+ *  - chain (2 hops): passage A names the title of passage B; the question joins A's and B's clozes; search A's
+ *    words, copy B's name from <information> into a second search, answer B's span.
+ *  - question format: a training question's own text, its content words as the query, and a name span taken
+ *    from the retrieved passage as the answer (never the golden answer: golden answers are not read here).
+ * Builds token sequences and a generated-token mask; knows nothing of rewards or RL.
+ */
+import type { RolloutConfig } from './config';
+import type { Retriever } from './retriever';
+import type { Rng } from './rng';
+import type { RolloutEnv, Trajectory } from './rollout';
+import { isWordPiece, splitPieces } from './text';
+import type { Passage, QAItem } from './types';
+
+const STOPWORDS = new Set(
+  ('a an the of in on at to for from by with and or is are was were be been being it its this that these those ' +
+    'what which who whom whose where when why how does do did has have had as into than then there their his her ' +
+    'he she they them i you we our your not no yes').split(' '),
+);
+
+/** Content words of a text: word pieces that are not stopwords. */
+export function contentWords(text: string): string[] {
+  return splitPieces(text).filter((p) => isWordPiece(p) && !STOPWORDS.has(p));
+}
+
+/** Sentences of a passage text (split after . ! ? followed by a space and a capital or digit). */
+export function sentences(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+(?=[\p{Lu}\p{N}])/u)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * Name spans in a sentence: maximal runs of capitalised words or numbers (case from the raw corpus text),
+ * allowing lower-case joiners inside ("Bank of Quelaria"). Returned as raw substrings.
+ */
+export function nameSpans(sentence: string): string[] {
+  const words = sentence.split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
+  const spans: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    while (run.length && /^\p{Ll}/u.test(run[run.length - 1])) run.pop();
+    if (run.length) spans.push(run.join(' '));
+    run = [];
+  };
+  for (const w of words) {
+    if (!w) {
+      flush();
+      continue;
+    }
+    if (/^[\p{Lu}\p{N}]/u.test(w)) run.push(w);
+    else if (run.length && (w === 'of' || w === 'de' || w === 'la' || w === 'and')) run.push(w);
+    else flush();
+  }
+  flush();
+  return [...new Set(spans)];
+}
+
+export interface Demo {
+  question: string;
+  /** Each step: a search query, or the final answer. */
+  searches: string[];
+  answer: string;
+  kind: 'cloze' | 'chain' | 'question';
+}
+
+function replaceOnce(s: string, span: string, by: string): string {
+  const i = s.indexOf(span);
+  return i < 0 ? s : s.slice(0, i) + by + s.slice(i + span.length);
+}
+
+function retrieves(retriever: Retriever, query: string, id: string, topk: number): boolean {
+  return retriever.search(query, topk).some((d) => d.id === id);
+}
+
+export class PracticeBuilder {
+  private readonly byTitle = new Map<string, Passage>();
+
+  constructor(
+    private readonly passages: readonly Passage[],
+    private readonly questions: readonly QAItem[],
+    private readonly retriever: Retriever,
+    private readonly cfg: RolloutConfig,
+    /** Passage ids never used to build practice (e.g. held-out entities' passages). */
+    private readonly excluded: ReadonlySet<string> = new Set(),
+  ) {
+    for (const p of passages) this.byTitle.set(p.title.toLowerCase(), p);
+  }
+
+  private randomPassage(rng: Rng): Passage {
+    for (let tries = 0; tries < 20; tries++) {
+      const p = rng.pick(this.passages);
+      if (!this.excluded.has(p.id)) return p;
+    }
+    return rng.pick(this.passages);
+  }
+
+  cloze(rng: Rng): Demo | null {
+    const p = this.randomPassage(rng);
+    const s = rng.pick(sentences(p.text).length ? sentences(p.text) : [p.text]);
+    const spans = nameSpans(s).filter((x) => x.toLowerCase() !== p.title.toLowerCase());
+    if (!spans.length) return null;
+    const span = rng.pick(spans);
+    const withTitle = s.toLowerCase().includes(p.title.toLowerCase()) ? s : `${p.title}: ${s}`;
+    const question = replaceOnce(withTitle, span, 'what').replace(/[.!]\s*$/, '');
+    const query = contentWords(question).join(' ');
+    if (!query || !retrieves(this.retriever, query, p.id, this.cfg.topk)) return null;
+    return { question, searches: [query], answer: span, kind: 'cloze' };
+  }
+
+  chain(rng: Rng): Demo | null {
+    const a = this.randomPassage(rng);
+    for (const sa of rng.shuffle(sentences(a.text))) {
+      for (const bridge of nameSpans(sa)) {
+        const b = this.byTitle.get(bridge.toLowerCase());
+        if (!b || b.id === a.id || this.excluded.has(b.id)) continue;
+        const sbs = sentences(b.text).filter((x) => nameSpans(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()));
+        if (!sbs.length) continue;
+        const sb = rng.pick(sbs);
+        const answer = rng.pick(nameSpans(sb).filter((y) => y.toLowerCase() !== bridge.toLowerCase()));
+        const aPart = replaceOnce(sa.toLowerCase().includes(a.title.toLowerCase()) ? sa : `${a.title}: ${sa}`, bridge, 'the one')
+          .replace(/[.!]\s*$/, '');
+        const bCloze = replaceOnce(sb, answer, 'what').replace(/[.!]\s*$/, '');
+        const bRest = sb.toLowerCase().includes(bridge.toLowerCase()) ? replaceOnce(bCloze, bridge, '') : bCloze;
+        const question = `${bRest.trim()}, for the one in: ${aPart}`;
+        const q1 = contentWords(aPart).join(' ');
+        const q2 = [...contentWords(bridge), ...contentWords(bRest)].join(' ');
+        if (!q1 || !retrieves(this.retriever, q1, a.id, this.cfg.topk)) continue;
+        if (!retrieves(this.retriever, q2, b.id, this.cfg.topk)) continue;
+        return { question, searches: [q1, q2], answer, kind: 'chain' };
+      }
+    }
+    return null;
+  }
+
+  /** A training question's text with a span of the retrieved passage as the answer (no golden answer read). */
+  questionFormat(rng: Rng): Demo | null {
+    if (!this.questions.length) return null;
+    const q = rng.pick(this.questions);
+    const query = contentWords(q.question).join(' ');
+    if (!query) return null;
+    const docs = this.retriever.search(query, this.cfg.topk);
+    if (!docs.length) return null;
+    const qWords = new Set(contentWords(q.question));
+    const spans = sentences(docs[0].text)
+      .flatMap(nameSpans)
+      .filter((s) => !contentWords(s).every((w) => qWords.has(w)));
+    if (!spans.length) return null;
+    return { question: q.question, searches: [query], answer: rng.pick(spans), kind: 'question' };
+  }
+
+  /** A mixed demonstration: mostly cloze and chains, some question-format practice. */
+  next(rng: Rng, mix = { cloze: 0.45, chain: 0.35 }): Demo {
+    for (let tries = 0; tries < 200; tries++) {
+      const u = rng.next();
+      const d = u < mix.cloze ? this.cloze(rng) : u < mix.cloze + mix.chain ? this.chain(rng) : this.questionFormat(rng);
+      if (d && (this.cfg.mode === 'search' || d.searches.length === 1)) return d;
+    }
+    throw new Error('practice: the corpus yields no usable demonstrations (no capitalised name spans found?)');
+  }
+}
+
+/**
+ * Render a demonstration as a trajectory in the rollout's exact token format:
+ * prompt, then per search "<search> q </search>" + the real <information> block, then "<answer> a </answer>"
+ * (generation stops at </answer>, so no <eos>). Returns null when a round would not fit the rollout's caps.
+ * In non-search modes the searches are dropped and the answer follows the prompt (R1) or the RAG context.
+ */
+export function renderDemo(env: RolloutEnv, demo: Demo): Trajectory | null {
+  const tok = env.tokenizer;
+  const item: QAItem = { id: 'practice', question: demo.question, golden_answers: [] };
+  const ids = env.promptIds(item);
+  const promptLen = ids.length;
+  const gen: number[] = ids.map(() => 0);
+  const push = (t: number[], g: 0 | 1) => {
+    for (const x of t) {
+      ids.push(x);
+      gen.push(g);
+    }
+  };
+  if (env.cfg.mode === 'search') {
+    for (const q of demo.searches.slice(0, env.cfg.maxTurns)) {
+      const search = tok.encode(`<search> ${q} </search>`);
+      if (search.length > env.cfg.maxTurnTokens) return null;
+      push(search, 1);
+      push(env.informationTokens(env.retriever!.search(q, env.cfg.topk)), 0);
+    }
+  }
+  const answer = tok.encode(`<answer> ${demo.answer} </answer>`);
+  if (answer.length > env.cfg.maxTurnTokens) return null;
+  push(answer, 1);
+  if (ids.length > env.policy.cfg.contextLen) return null;
+  return {
+    item,
+    ids,
+    promptLen,
+    gen,
+    roles: ids.map((_, i) => (i < promptLen ? 'prompt' : gen[i] ? 'text' : 'information')),
+    response: tok.decode(ids.slice(promptLen)),
+    searches: [],
+    turns: demo.searches.length + 1,
+    validActions: demo.searches.length + 1,
+    validSearches: demo.searches.length,
+    answered: true,
+    truncated: false,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Wiring shared by the CLI and the browser worker: from loaded data to a tokenizer, a retriever, a base policy,
+ * and the defaults of a run. No I/O: callers read files and hand over parsed data.
+ */
+import type { Mode, RolloutConfig } from './config';
+import { Policy, type ModelConfig, DEFAULT_MODEL } from './model';
+import { promptTemplate, invalidActionText } from './prompt';
+import { Retriever } from './retriever';
+import { Tokenizer } from './tokenizer';
+import type { Passage, QAItem } from './types';
+
+export interface Dataset {
+  corpus: Passage[];
+  train: QAItem[];
+  test: QAItem[];
+}
+
+const MODES: Mode[] = ['search', 'nosearch', 'rag', 'direct'];
+
+/**
+ * The vocabulary: every word of the corpus, of the questions (text only, never the golden answers) and of the
+ * prompt templates. Words outside it become <unk>; the copy head can still only copy what it can name.
+ */
+export function buildTokenizer(data: Dataset): Tokenizer {
+  const texts: string[] = [];
+  for (const p of data.corpus) texts.push(p.contents);
+  for (const q of data.train) texts.push(q.question);
+  for (const q of data.test) texts.push(q.question);
+  for (const m of MODES) {
+    texts.push(promptTemplate(m, 'short'), promptTemplate(m, 'paper'));
+  }
+  texts.push(invalidActionText('short'), invalidActionText('paper'), 'Doc 1 (Title: ) what the one for in:');
+  return Tokenizer.build(texts);
+}
+
+export function buildRetriever(corpus: Passage[]): Retriever {
+  return new Retriever(corpus);
+}
+
+export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelConfig> = {}): ModelConfig {
+  return { ...DEFAULT_MODEL, ...overrides, vocabSize: tokenizer.size };
+}
+
+export function newPolicy(tokenizer: Tokenizer, seed: number, overrides: Partial<ModelConfig> = {}): Policy {
+  return Policy.create(modelConfigFor(tokenizer, overrides), seed);
+}
+
+/** Rollout settings for a mode (RAG/R1/direct answer in one round). */
+export function rolloutFor(base: RolloutConfig, mode: Mode): RolloutConfig {
+  return { ...base, mode };
+}

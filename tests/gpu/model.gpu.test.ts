@@ -1,0 +1,83 @@
+/**
+ * The policy on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend:
+ * scoreTokens log-probs, a gradient (embedding included) and one feed() distribution.
+ * Fails — does not skip — when no adapter exists.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { create, globals } from 'webgpu';
+import { Rng } from '../../src/engine/rng';
+import { type ModelConfig, Policy } from '../../src/engine/model';
+
+const cfg: ModelConfig = { vocabSize: 50, dModel: 32, nLayers: 2, nHeads: 4, contextLen: 32, ffMult: 2, pointer: true };
+
+beforeAll(async () => {
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new Error(
+      'No WebGPU adapter. Install Chromium for its SwiftShader Vulkan ICD (`apt-get install -y chromium`) and run with ' +
+        'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (vitest.gpu.config.ts adds /usr/lib/chromium to LD_LIBRARY_PATH)',
+    );
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+});
+
+function roughen(p: Policy, seed: number): void {
+  const rng = new Rng(seed);
+  p.variables.forEach((v) => {
+    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * 0.3);
+    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
+  });
+}
+
+async function runOn(backend: string) {
+  expect(await tf.setBackend(backend)).toBe(true);
+  await tf.ready();
+  const p = Policy.create(cfg, 3);
+  roughen(p, 4);
+  const rng = new Rng(5);
+  const rows = Array.from({ length: 3 }, () => Array.from({ length: 20 }, () => rng.int(15))); // repeats → copies
+  const tok = tf.tensor2d(rows, undefined, 'int32');
+  const logp = tf.tidy(() => p.scoreTokens(tok).logp);
+  const { value, grads } = tf.variableGrads(() => {
+    const { logp: l, entropy } = p.scoreTokens(tok);
+    return l.sum().neg().sub(entropy.sum().mul(0.1)) as tf.Scalar;
+  });
+  const gradOf = async (name: string) => Array.from(await grads[p.variables[p.paramNames.indexOf(name)].name].data());
+  const out = {
+    logp: Array.from(await logp.data()),
+    embGrad: await gradOf('tok_emb'),
+    ptrGrad: await gradOf('ptr.wk_e'),
+    qkvGrad: await gradOf('l0.w_qkv'),
+    probs: [] as number[],
+  };
+  const state = p.startDecode(3);
+  await p.feed(state, [{ row: 0, tokens: rows[0].slice(0, 7) }, { row: 2, tokens: rows[2].slice(0, 3) }]);
+  out.probs = Array.from(await p.feed(state, [{ row: 0, tokens: rows[0].slice(7, 9) }, { row: 1, tokens: [rows[1][0]] }]));
+  state.dispose();
+  tf.dispose([tok, logp, value, ...Object.values(grads)]);
+  p.dispose();
+  return out;
+}
+
+function maxAbsDiff(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+}
+
+describe('webgpu backend', () => {
+  it('scoreTokens, gradients and feed agree with cpu', async () => {
+    const gpu = await runOn('webgpu');
+    expect(tf.getBackend()).toBe('webgpu');
+    const cpu = await runOn('cpu');
+    expect(maxAbsDiff(gpu.logp, cpu.logp)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.embGrad, cpu.embGrad)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.ptrGrad, cpu.ptrGrad)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.qkvGrad, cpu.qkvGrad)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.probs, cpu.probs)).toBeLessThan(1e-4);
+    expect(cpu.embGrad.some((g) => g !== 0)).toBe(true);
+  });
+});

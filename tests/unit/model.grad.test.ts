@@ -1,0 +1,125 @@
+/**
+ * Policy gradients: finite differences vs tf.variableGrads on the CPU backend (both embedding-gradient routes),
+ * and one full gradient step on the wasm backend (which lacks gather's own gradient kernel).
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/engine/rng';
+import { type ModelConfig, Policy, forceEmbeddingGradRoute } from '../../src/engine/model';
+
+const cfg: ModelConfig = { vocabSize: 20, dModel: 16, nLayers: 2, nHeads: 2, contextLen: 16, ffMult: 2, pointer: true };
+
+function roughen(p: Policy, seed: number, scale = 0.3): void {
+  const rng = new Rng(seed);
+  p.variables.forEach((v) => {
+    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * scale);
+    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
+  });
+}
+
+function tokens(seed: number, B: number, T: number, V: number): tf.Tensor2D {
+  const rng = new Rng(seed);
+  return tf.tensor2d(
+    Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V))),
+    undefined,
+    'int32',
+  );
+}
+
+/** Loss = −Σ logp − 0.1·Σ entropy, so both outputs are checked. */
+function loss(p: Policy, tok: tf.Tensor2D): tf.Scalar {
+  const { logp, entropy } = p.scoreTokens(tok);
+  return logp.sum().neg().sub(entropy.sum().mul(0.1)) as tf.Scalar;
+}
+
+async function lossValue(p: Policy, tok: tf.Tensor2D): Promise<number> {
+  const l = tf.tidy(() => loss(p, tok));
+  const v = (await l.data())[0];
+  l.dispose();
+  return v;
+}
+
+async function setEntry(v: tf.Variable, index: number, value: number): Promise<number> {
+  const data = Float32Array.from(await v.data());
+  const old = data[index];
+  data[index] = value;
+  tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+  return old;
+}
+
+afterAll(() => forceEmbeddingGradRoute(null));
+
+describe('finite-difference gradient check (cpu)', () => {
+  for (const route of ['segment', 'scatter'] as const) {
+    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route})`, async () => {
+      await tf.setBackend('cpu');
+      forceEmbeddingGradRoute(route);
+      const p = Policy.create(cfg, 1);
+      roughen(p, 2);
+      const tok = tokens(3, 2, 10, 8); // ids < 8 → repeats, so the copy head has targets
+      const grads = tf.tidy(() => tf.variableGrads(() => loss(p, tok)).grads);
+      const byName = new Map(p.paramNames.map((n, i) => [n, p.variables[i]]));
+      const probes: [string, number][] = [
+        ['tok_emb', 3 * cfg.dModel + 5],
+        ['tok_emb', 5 * cfg.dModel + 1],
+        ['out_bias', 4],
+        ['ptr.wq_e', 7],
+        ['ptr.wk_e', 19],
+        ['ptr.w_gate', 3],
+        ['l0.w_qkv', 11],
+        ['pos_emb', 2 * cfg.dModel + 3],
+      ];
+      const eps = 1e-2;
+      for (const [name, idx] of probes) {
+        const v = byName.get(name)!;
+        const analytic = (await grads[v.name].data())[idx];
+        const old = await setEntry(v, idx, 0);
+        await setEntry(v, idx, old + eps);
+        const up = await lossValue(p, tok);
+        await setEntry(v, idx, old - eps);
+        const down = await lossValue(p, tok);
+        await setEntry(v, idx, old);
+        const numeric = (up - down) / (2 * eps);
+        expect(Math.abs(numeric - analytic), `${name}[${idx}] fd=${numeric} ad=${analytic}`).toBeLessThan(
+          2e-3 + 2e-2 * Math.abs(analytic),
+        );
+      }
+      tf.dispose(grads);
+      tok.dispose();
+      p.dispose();
+    });
+  }
+});
+
+describe('wasm backend', () => {
+  it('runs a full gradient step (embedding gradient included) and agrees with cpu', async () => {
+    const dist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    setWasmPaths(dist + path.sep);
+    forceEmbeddingGradRoute(null);
+    const run = async (backend: string) => {
+      expect(await tf.setBackend(backend)).toBe(true);
+      const p = Policy.create(cfg, 5);
+      const tok = tokens(6, 3, 12, cfg.vocabSize);
+      const before = tf.memory().numTensors;
+      const { value, grads } = tf.variableGrads(() => loss(p, tok));
+      const embGrad = Array.from(await grads[p.variables[0].name].data());
+      const gradNames = Object.keys(grads).length;
+      const lossVal = (await value.data())[0];
+      tf.dispose([value, ...Object.values(grads)]);
+      expect(tf.memory().numTensors).toBe(before);
+      tok.dispose();
+      p.dispose();
+      return { embGrad, gradNames, lossVal };
+    };
+    const wasm = await run('wasm');
+    const cpu = await run('cpu');
+    expect(wasm.gradNames).toBe(cpu.gradNames);
+    expect(Math.abs(wasm.lossVal - cpu.lossVal)).toBeLessThan(1e-3);
+    expect(wasm.embGrad.some((g) => g !== 0)).toBe(true);
+    wasm.embGrad.forEach((g, i) => expect(Math.abs(g - cpu.embGrad[i])).toBeLessThan(1e-4));
+    await tf.setBackend('cpu');
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * Policy model: shapes, probability validity, cached decoding ≡ scoreTokens, seeds, serialisation, leaks.
+ * CPU backend, small configs, fixed seeds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/engine/rng';
+import { type ModelConfig, Policy, fromCheckpoint, fromJSONBase64, toCheckpoint, toJSONBase64 } from '../../src/engine/model';
+
+const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
+  vocabSize: 40,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 4,
+  contextLen: 40,
+  ffMult: 2,
+  pointer: true,
+  ...over,
+});
+
+function randomRows(rng: Rng, B: number, T: number, V: number): number[][] {
+  return Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V)));
+}
+
+/** Perturb weights away from the near-uniform init so that distributions and the gate are far from trivial. */
+function roughen(p: Policy, seed: number, scale = 0.3): void {
+  const rng = new Rng(seed);
+  p.variables.forEach((v) => {
+    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * scale);
+    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
+  });
+}
+
+async function scoreArrays(p: Policy, rows: number[][]): Promise<{ logp: number[][]; entropy: number[][] }> {
+  const t = tf.tensor2d(rows, undefined, 'int32');
+  const { logp, entropy } = p.scoreTokens(t);
+  const out = { logp: (await logp.array()) as number[][], entropy: (await entropy.array()) as number[][] };
+  tf.dispose([t, logp, entropy]);
+  return out;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('scoreTokens', () => {
+  for (const pointer of [true, false]) {
+    it(`shapes, finite, valid probabilities (pointer=${pointer})`, async () => {
+      const p = Policy.create(small({ pointer }), 1);
+      roughen(p, 2);
+      const rows = randomRows(new Rng(3), 3, 17, 40);
+      const { logp, entropy } = await scoreArrays(p, rows);
+      expect(logp.length).toBe(3);
+      expect(logp[0].length).toBe(17);
+      for (let b = 0; b < 3; b++) {
+        expect(Math.abs(logp[b][16])).toBe(0);
+        expect(Math.abs(entropy[b][16])).toBe(0);
+        for (let t = 0; t < 16; t++) {
+          expect(Number.isFinite(logp[b][t])).toBe(true);
+          expect(logp[b][t]).toBeLessThanOrEqual(1e-6);
+          expect(entropy[b][t]).toBeGreaterThanOrEqual(-1e-5);
+          expect(entropy[b][t]).toBeLessThanOrEqual(Math.log(40 + 17) + Math.log(2) + 1e-4);
+        }
+      }
+      p.dispose();
+    });
+  }
+
+  it('positions zero the outputs elsewhere', async () => {
+    const p = Policy.create(small(), 4);
+    const rows = randomRows(new Rng(5), 2, 10, 40);
+    const full = await scoreArrays(p, rows);
+    const mask = rows.map((r) => r.map((_, t) => (t % 2 ? 1 : 0)));
+    const t = tf.tensor2d(rows, undefined, 'int32');
+    const m = tf.tensor2d(mask);
+    const { logp } = p.scoreTokens(t, { positions: m });
+    const got = (await logp.array()) as number[][];
+    for (let b = 0; b < 2; b++) {
+      for (let i = 0; i < 10; i++) {
+        const want = mask[b][i] && i < 9 ? full.logp[b][i] : 0;
+        expect(got[b][i]).toBeCloseTo(want, 5);
+      }
+    }
+    tf.dispose([t, m, logp]);
+    p.dispose();
+  });
+});
+
+describe('scoreTokens select (host mask, vocabulary head only on selected rows)', () => {
+  it('gives the same values and gradients as the full path masked by positions', async () => {
+    const p = Policy.create(small(), 61);
+    roughen(p, 62);
+    const rows = randomRows(new Rng(63), 3, 11, 40);
+    const sel = rows.flatMap((r, b) => r.map((_, t) => ((b + t) % 3 === 0 ? 1 : 0)));
+    const tok = tf.tensor2d(rows, undefined, 'int32');
+    const pos = tf.tensor2d(sel, [3, 11]);
+    const run = (opts: object) =>
+      tf.tidy(() => {
+        const f = () => {
+          const { logp, entropy } = p.scoreTokens(tok, opts);
+          return logp.sum().add(entropy.sum().mul(0.3)) as tf.Scalar;
+        };
+        const { value, grads } = tf.variableGrads(f);
+        return [value, ...p.variables.map((v) => grads[v.name])];
+      });
+    const a = run({ positions: pos });
+    const b = run({ select: sel });
+    for (let i = 0; i < a.length; i++) {
+      const da = await a[i].data();
+      const db = await b[i].data();
+      da.forEach((x, j) => expect(Math.abs(x - db[j])).toBeLessThan(1e-4));
+    }
+    const full = p.scoreTokens(tok, { select: sel });
+    const plain = p.scoreTokens(tok, { positions: pos });
+    expect(maxDiff(await full.logp.data(), await plain.logp.data())).toBeLessThan(1e-5);
+    tf.dispose([tok, pos, ...a, ...b, full.logp, full.entropy, plain.logp, plain.entropy]);
+    p.dispose();
+  });
+});
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('cached decoding matches scoreTokens', () => {
+  for (const pointer of [true, false]) {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer})`, async () => {
+      const cfg = small({ pointer, vocabSize: 12 }); // small vocab → many repeated tokens → the copy head matters
+      const p = Policy.create(cfg, 7);
+      roughen(p, 8);
+      const B = 4;
+      const T = cfg.contextLen;
+      const rows = randomRows(new Rng(9), B, T, cfg.vocabSize);
+      const ref = await scoreArrays(p, rows);
+      const rng = new Rng(10);
+      const state = p.startDecode(B);
+      const chunkChoices = [1, 1, 3, 8, 9, 20];
+      let checked = 0;
+      for (let call = 0; call < 40; call++) {
+        const feedRows: { row: number; tokens: number[] }[] = [];
+        for (let b = 0; b < B; b++) {
+          const len = state.lengths[b];
+          if (len >= T - 1 || rng.next() < 0.3) continue; // keep the last token to check against
+          const n = Math.min(rng.pick(chunkChoices), T - 1 - len);
+          feedRows.push({ row: b, tokens: rows[b].slice(len, len + n) });
+        }
+        if (feedRows.length === 0) continue;
+        const probs = await p.feed(state, feedRows);
+        const V = cfg.vocabSize;
+        for (let b = 0; b < B; b++) {
+          const fed = feedRows.some((r) => r.row === b);
+          let sum = 0;
+          for (let v = 0; v < V; v++) sum += probs[b * V + v];
+          if (!fed) {
+            expect(sum).toBe(0);
+            continue;
+          }
+          expect(Math.abs(sum - 1)).toBeLessThan(1e-4);
+          const t = state.lengths[b] - 1;
+          const want = Math.exp(ref.logp[b][t]);
+          expect(Math.abs(probs[b * V + rows[b][t + 1]] - want)).toBeLessThan(1e-4);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(20);
+      expect(() => p.feed(state, [{ row: 0, tokens: new Array<number>(T).fill(1) }])).rejects.toThrow(/contextLen/);
+      state.dispose();
+      p.dispose();
+    });
+  }
+
+  it('full distribution after a prefix equals exp(logp) of every candidate next token', async () => {
+    const cfg = small({ vocabSize: 16 });
+    const p = Policy.create(cfg, 11);
+    roughen(p, 12);
+    const prefix = randomRows(new Rng(13), 1, 9, 16)[0];
+    const state = p.startDecode(2);
+    await p.feed(state, [{ row: 1, tokens: prefix.slice(0, 4) }]);
+    const probs = await p.feed(state, [{ row: 1, tokens: prefix.slice(4) }]);
+    const candidates = Array.from({ length: 16 }, (_, v) => [...prefix, v]);
+    const ref = await scoreArrays(p, candidates);
+    let sum = 0;
+    for (let v = 0; v < 16; v++) {
+      expect(Math.abs(probs[16 + v] - Math.exp(ref.logp[v][8]))).toBeLessThan(1e-5);
+      sum += probs[16 + v];
+      expect(probs[v]).toBe(0);
+    }
+    expect(sum).toBeCloseTo(1, 5);
+    state.dispose();
+    p.dispose();
+  });
+});
+
+describe('seeds, cloning, serialisation', () => {
+  it('same seed → identical weights; different seed → different', async () => {
+    const a = Policy.create(small(), 21);
+    const b = Policy.create(small(), 21);
+    const c = Policy.create(small(), 22);
+    const sa = await a.serialize();
+    const sb = await b.serialize();
+    const sc = await c.serialize();
+    expect(sa.weights.map((w) => w.name)).toEqual(a.paramNames);
+    expect(sa.weights.map((w) => Array.from(w.data))).toEqual(sb.weights.map((w) => Array.from(w.data)));
+    expect(Array.from(sa.weights[0].data)).not.toEqual(Array.from(sc.weights[0].data));
+    [a, b, c].forEach((p) => p.dispose());
+  });
+
+  it('serialize → deserialize (object, checkpoint, base64) gives identical scores', async () => {
+    const p = Policy.create(small(), 31);
+    roughen(p, 32);
+    const rows = randomRows(new Rng(33), 2, 12, 40);
+    const want = await scoreArrays(p, rows);
+    const s = await p.serialize();
+    const { manifest, bin } = toCheckpoint(s);
+    const json = JSON.parse(JSON.stringify(manifest));
+    const bytes = new Uint8Array(bin.buffer.slice(0));
+    const viaBin = fromCheckpoint(json, bytes);
+    const viaB64 = fromJSONBase64(JSON.parse(JSON.stringify(toJSONBase64(s))));
+    const viaPlain = { config: s.config, weights: s.weights.map((w) => ({ ...w, data: Array.from(w.data) })) };
+    for (const ser of [viaBin, viaB64, viaPlain]) {
+      const q = Policy.deserialize(ser);
+      expect(await scoreArrays(q, rows)).toEqual(want);
+      q.dispose();
+    }
+    p.dispose();
+  });
+
+  it('cloneFrozen is a non-trainable deep copy; copyWeightsFrom syncs', async () => {
+    const p = Policy.create(small(), 41);
+    const f = p.cloneFrozen();
+    expect(f.variables.every((v) => !v.trainable)).toBe(true);
+    expect(p.variables.every((v) => v.trainable)).toBe(true);
+    const rows = randomRows(new Rng(42), 2, 8, 40);
+    const before = await scoreArrays(f, rows);
+    roughen(p, 43);
+    expect(await scoreArrays(f, rows)).toEqual(before);
+    expect(await scoreArrays(p, rows)).not.toEqual(before);
+    f.copyWeightsFrom(p);
+    expect(await scoreArrays(f, rows)).toEqual(await scoreArrays(p, rows));
+    p.dispose();
+    f.dispose();
+  });
+});
+
+describe('memory', () => {
+  it('tensor count flat after scoring, a gradient step, feeds and dispose', async () => {
+    const start = tf.memory().numTensors;
+    const p = Policy.create(small(), 51);
+    const afterCreate = tf.memory().numTensors;
+    expect(afterCreate - start).toBe(p.variables.length);
+    const rows = randomRows(new Rng(52), 2, 10, 40);
+    const tok = tf.tensor2d(rows, undefined, 'int32');
+    const base = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) {
+      tf.tidy(() => {
+        p.scoreTokens(tok).logp.sum();
+      });
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => p.scoreTokens(tok).logp.sum().neg() as tf.Scalar);
+        p.variables.forEach((v) => v.assign(v.sub(grads[v.name].mul(0.01))));
+      });
+      expect(tf.memory().numTensors).toBe(base);
+    }
+    const state = p.startDecode(3);
+    const withState = tf.memory().numTensors;
+    await p.feed(state, [{ row: 0, tokens: [1, 2, 3] }]);
+    await p.feed(state, [{ row: 1, tokens: [4] }, { row: 2, tokens: [5, 6] }]);
+    await p.feed(state, [{ row: 0, tokens: [7] }]);
+    expect(tf.memory().numTensors).toBe(withState);
+    state.dispose();
+    expect(tf.memory().numTensors).toBe(base);
+    tok.dispose();
+    p.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});

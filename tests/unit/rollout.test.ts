@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lossMaskRow, makeBatch } from '../../src/engine/batch';
+import { defaultRolloutConfig, type RolloutConfig } from '../../src/engine/config';
+import type { Policy } from '../../src/engine/model';
+import { Retriever } from '../../src/engine/retriever';
+import { Rng } from '../../src/engine/rng';
+import { parseAction, RolloutEnv } from '../../src/engine/rollout';
+import { Tokenizer } from '../../src/engine/tokenizer';
+import { buildTokenizer, newPolicy } from '../../src/engine/session';
+import type { Passage, QAItem } from '../../src/engine/types';
+
+const corpus: Passage[] = [
+  { id: '0', title: 'Zorvak Lint', text: 'Zorvak Lint was born in Telmar.', contents: '"Zorvak Lint"\nZorvak Lint was born in Telmar.' },
+  { id: '1', title: 'Telmar', text: 'Telmar is a city in Quelaria.', contents: '"Telmar"\nTelmar is a city in Quelaria.' },
+  { id: '2', title: 'Brimcorp', text: 'Brimcorp was founded by Zorvak Lint.', contents: '"Brimcorp"\nBrimcorp was founded by Zorvak Lint.' },
+];
+const items: QAItem[] = [
+  { id: 'q1', question: 'Where was Zorvak Lint born', golden_answers: ['Telmar'] },
+  { id: 'q2', question: 'Who founded Brimcorp?', golden_answers: ['Zorvak Lint'] },
+];
+const tokenizer: Tokenizer = buildTokenizer({ corpus, train: items, test: [] });
+const retriever = new Retriever(corpus);
+
+/** A policy that emits a fixed script per row (one-hot distributions), for testing the loop exactly. */
+function scriptedPolicy(scripts: string[][], contextLen = 256): Policy {
+  const V = tokenizer.size;
+  const cursor = scripts.map(() => 0);
+  const fake = {
+    cfg: { vocabSize: V, dModel: 8, nLayers: 1, nHeads: 1, contextLen, ffMult: 1, pointer: false },
+    startDecode: (batch: number) => ({ batch, dispose() {} }),
+    feed: async (_state: unknown, rows: { row: number; tokens: number[] }[]) => {
+      const out = new Float32Array(scripts.length * V);
+      for (const { row } of rows) {
+        const piece = scripts[row][Math.min(cursor[row], scripts[row].length - 1)];
+        out[row * V + tokenizer.id(piece)] = 1;
+        cursor[row] += 1;
+      }
+      return out;
+    },
+  };
+  return fake as unknown as Policy;
+}
+
+const cfg = (o: Partial<RolloutConfig> = {}): RolloutConfig => ({ ...defaultRolloutConfig(), ...o });
+
+describe('parseAction', () => {
+  it('takes the first complete action, content trimmed', () => {
+    expect(parseAction('x <search> a b </search> <answer> c </answer>')).toEqual({ kind: 'search', content: 'a b' });
+    expect(parseAction('<answer> z </answer> <search> q </search>')).toEqual({ kind: 'answer', content: 'z' });
+    expect(parseAction('<search> unfinished')).toBeNull();
+  });
+});
+
+describe('rollout loop', () => {
+  it('searches, appends masked information, then answers', async () => {
+    const script = ['<search>', 'zorvak', 'lint', 'born', '</search>', '<answer>', 'telmar', '</answer>'];
+    const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg());
+    const [t] = await env.run([items[0]], new Rng(1));
+    expect(t.answered).toBe(true);
+    expect(t.validSearches).toBe(1);
+    expect(t.turns).toBe(2);
+    expect(t.searches[0].query).toBe('zorvak lint born');
+    expect(t.searches[0].docs[0].id).toBe('0');
+    expect(t.response).toMatch(/^<search> zorvak lint born <\/search> <information> doc 1 \( title : " zorvak lint " \)/);
+    expect(t.response.endsWith('<answer> telmar </answer>')).toBe(true);
+    // The mask is built while appending: generated tokens 1, every information token 0.
+    const info = t.roles.map((r, i) => [r, t.gen[i]] as const).filter(([r]) => r === 'information');
+    expect(info.length).toBeGreaterThan(5);
+    expect(info.every(([, g]) => g === 0)).toBe(true);
+    const generated = t.gen.slice(t.promptLen).filter((g) => g === 1).length;
+    expect(generated).toBe(script.length);
+    expect(t.roles[t.promptLen]).toBe('search');
+  });
+
+  it('appends the invalid-action text (masked) and counts the round', async () => {
+    const script = ['telmar', 'telmar', 'telmar', 'telmar'];
+    const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg({ maxTurnTokens: 3, maxTurns: 1 }));
+    const [t] = await env.run([items[0]], new Rng(1));
+    expect(t.answered).toBe(false);
+    expect(t.turns).toBe(2); // one invalid round + the forced final round
+    expect(t.response).toContain('invalid action');
+    expect(t.roles.filter((r) => r === 'observation').length).toBeGreaterThan(3);
+    expect(t.gen.filter((g, i) => t.roles[i] === 'observation' && g === 1)).toHaveLength(0);
+  });
+
+  it('does not execute a search in the forced final round', async () => {
+    const script = ['<search>', 'telmar', '</search>', '<search>', 'brimcorp', '</search>'];
+    const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg({ maxTurns: 1 }));
+    const [t] = await env.run([items[0]], new Rng(1));
+    expect(t.searches.map((s) => s.executed)).toEqual([true, false]);
+    expect(t.validSearches).toBe(1);
+    expect(t.answered).toBe(false);
+  });
+
+  it('stops at the first </answer> even in a batch with different lengths', async () => {
+    const env = new RolloutEnv(
+      scriptedPolicy([
+        ['<answer>', 'telmar', '</answer>'],
+        ['<think>', 'city', '</think>', '<answer>', 'zorvak', 'lint', '</answer>'],
+      ]),
+      tokenizer,
+      retriever,
+      cfg(),
+    );
+    const [a, b] = await env.run(items, new Rng(1));
+    expect(a.response).toBe('<answer> telmar </answer>');
+    expect(b.response).toBe('<think> city </think> <answer> zorvak lint </answer>');
+    expect(b.roles.slice(b.promptLen)).toEqual(['think', 'think', 'think', 'answer', 'answer', 'answer', 'answer']);
+  });
+
+  it('caps observations and never exceeds the context', async () => {
+    const script = ['<search>', 'telmar', '</search>'];
+    const env = new RolloutEnv(scriptedPolicy([script], 64), tokenizer, retriever, cfg({ maxObsTokens: 12, maxTurns: 3 }));
+    const [t] = await env.run([items[0]], new Rng(1));
+    const infoRuns = t.roles.filter((r) => r === 'information').length;
+    expect(infoRuns).toBeLessThanOrEqual(12 * 3);
+    expect(t.ids.length).toBeLessThanOrEqual(64);
+    expect(t.response).toContain('</information>');
+  });
+
+  it('builds the loss mask from gen, shifted to scoring positions, and can turn masking off', async () => {
+    const script = ['<search>', 'telmar', '</search>', '<answer>', 'quelaria', '</answer>'];
+    const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg());
+    const [t] = await env.run([items[0]], new Rng(1));
+    const T = t.ids.length + 5;
+    const on = lossMaskRow(t, T, true);
+    const off = lossMaskRow(t, T, false);
+    const sum = (m: Float32Array) => m.reduce((a, b) => a + b, 0);
+    expect(sum(on)).toBe(script.length);
+    expect(sum(off)).toBe(t.ids.length - t.promptLen);
+    // position t scores token t+1: the first response token is scored at promptLen − 1
+    expect(on[t.promptLen - 1]).toBe(1);
+    expect(on[t.promptLen - 2]).toBe(0);
+  });
+});
+
+describe('rollout with a real (random) policy', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  it('is reproducible for a seed, frees its tensors, and batches to static lengths', async () => {
+    const policy = newPolicy(tokenizer, 3, { dModel: 16, nHeads: 2, nLayers: 1, contextLen: 128 });
+    const env = new RolloutEnv(policy, tokenizer, retriever, cfg({ maxTurnTokens: 6 }));
+    const before = tf.memory().numTensors;
+    const a = await env.run([...items, ...items], new Rng(9));
+    const b = await env.run([...items, ...items], new Rng(9));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.map((t) => t.ids)).toEqual(b.map((t) => t.ids));
+    for (const t of a) {
+      expect(t.ids.length).toBeLessThanOrEqual(128);
+      expect(t.gen.length).toBe(t.ids.length);
+      t.roles.forEach((r, i) => {
+        if (r === 'information' || r === 'observation' || r === 'prompt') expect(t.gen[i]).toBe(0);
+        else expect(t.gen[i]).toBe(1);
+      });
+    }
+    const batch = makeBatch(a, 128, true);
+    expect(batch.tokens.shape[1] % 32).toBe(0);
+    batch.dispose();
+    const g1 = await env.run(items, new Rng(1), { greedy: true });
+    const g2 = await env.run(items, new Rng(2), { greedy: true });
+    expect(g1.map((t) => t.ids)).toEqual(g2.map((t) => t.ids));
+    const owned = policy.variables.length;
+    policy.dispose();
+    expect(tf.memory().numTensors).toBe(before - owned);
+  });
+});
