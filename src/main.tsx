@@ -7,11 +7,11 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { connectWorker, type WorkerLike } from './store/bridge';
 import { createAppStore } from './store/state';
-import { presetFromQuery } from './workers/presets';
+import { settingsFromQuery } from './workers/presets';
 import './styles.css';
 
-const params = new URLSearchParams(location.search);
-const store = createAppStore(presetFromQuery(location.search), params.get('corpus') ?? undefined);
+const { preset, settings } = settingsFromQuery(location.search);
+const store = createAppStore(preset, settings);
 const worker = new Worker(new URL('./workers/train.worker.ts', import.meta.url), { type: 'module' });
 // The worker resolves corpus and wasm URLs against the page's directory (the app may live under a sub-path).
 const actions = connectWorker(store, worker as unknown as WorkerLike, new URL('.', location.href).href);

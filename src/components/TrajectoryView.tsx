@@ -24,13 +24,11 @@ function SegmentView({ seg, masked }: { seg: Segment; masked: boolean }) {
   const loss = seg.gen === 1 ? 'in loss' : seg.role === 'information' && masked ? 'masked from loss' : 'not in loss';
   const cls = `seg seg-${seg.role}${seg.gen === 1 ? ' seg-gen' : ' seg-forced'}`;
   return (
-    <span className={cls} title={`${seg.role}: ${loss}`} data-role={seg.role}>
-      {seg.pieces.map((p, i) => (
-        <span key={i} className="tok">
-          {p}
-        </span>
-      ))}
-    </span>
+    <>
+      <span className={cls} title={`${seg.role}: ${loss}`} data-role={seg.role}>
+        {seg.pieces.join(' ')}
+      </span>{' '}
+    </>
   );
 }
 

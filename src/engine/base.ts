@@ -64,7 +64,7 @@ export async function trainBase(
       const t0 = performance.now();
       const batch = makeBatch(practiceBatch(env, builder, cfg.batchSize, rng), policy.cfg.contextLen, true);
       const { value, grads } = tf.variableGrads(() => {
-        const { logp } = policy.scoreTokens(batch.tokens, { positions: batch.mask });
+        const { logp } = policy.scoreTokens(batch.tokens, { select: batch.hostMask });
         return tf.neg(tf.div(tf.sum(tf.mul(logp, batch.mask)), tf.maximum(tf.sum(batch.mask), 1))) as tf.Scalar;
       }, policy.variables);
       await opt.apply(grads);

@@ -29,8 +29,12 @@ export interface TrainBatch {
   tokens: tf.Tensor2D; // [B, T] int32
   mask: tf.Tensor2D; // [B, T] float32
   length: number;
+  /** Host copy of the mask, flat [B·T] (for Policy.scoreTokens' `select`, which skips unmasked vocab work). */
+  hostMask: Float32Array;
   /** Number of unmasked tokens. */
   maskedTokens: number;
+  /** Host mask of some rows, in the given order, flat [rows·T]. */
+  rowsMask(rows: readonly number[]): Float32Array;
   dispose(): void;
 }
 
@@ -53,7 +57,13 @@ export function makeBatch(trajs: readonly Trajectory[], maxLen: number, maskInfo
     tokens,
     mask: maskT,
     length: T,
+    hostMask: mask,
     maskedTokens: count,
+    rowsMask(rows) {
+      const out = new Float32Array(rows.length * T);
+      rows.forEach((r, i) => out.set(mask.subarray(r * T, (r + 1) * T), i * T));
+      return out;
+    },
     dispose() {
       tokens.dispose();
       maskT.dispose();

@@ -162,13 +162,21 @@ export class RolloutEnv {
     };
     try {
       await feed(rows.map((r, row) => ({ row, tokens: r.traj.ids })));
-      const single = cfg.mode === 'search' ? cfg.maxTurns + 1 : 1;
+      const maxRounds = cfg.mode === 'search' ? cfg.maxTurns + 1 : 1;
+      // Rounds run in lockstep across the batch (as Search-R1's generation loop does): every active row
+      // generates until its round ends, then all observations are fed in one batched call.
+      const pending = new Map<number, number[]>();
       while (rows.some((r) => !r.done)) {
+        const generating = rows.map((r, row) => (!r.done && !pending.has(row) ? row : -1)).filter((row) => row >= 0);
+        if (!generating.length) {
+          await feed([...pending].map(([row, tokens]) => ({ row, tokens })));
+          pending.clear();
+          opts.onTokens?.(rows.map((r) => r.traj));
+          continue;
+        }
         const singles: { row: number; tokens: number[] }[] = [];
-        const multis: { row: number; tokens: number[] }[] = [];
-        for (let row = 0; row < B; row++) {
+        for (const row of generating) {
           const r = rows[row];
-          if (r.done) continue;
           const tok = sampleToken(probs, row * V, V, sampling, rng);
           const pieceRole = roleAfter(tokenizer.vocab[tok], r.block);
           r.block = pieceRole.next;
@@ -184,11 +192,10 @@ export class RolloutEnv {
             else singles.push({ row, tokens: [tok] });
             continue;
           }
-          const forced = this.endRound(r, single);
-          if (!r.done) (forced.length ? multis : singles).push({ row, tokens: [tok, ...forced] });
+          const forced = this.endRound(r, maxRounds);
+          if (!r.done) pending.set(row, [tok, ...forced]);
         }
         await feed(singles);
-        await feed(multis);
         opts.onTokens?.(rows.map((r) => r.traj));
       }
     } finally {
@@ -220,7 +227,7 @@ export class RolloutEnv {
     r.round += 1;
     t.turns = r.round;
     const finalRound = r.round >= maxRounds;
-    let obs: number[] = [];
+    let obs: number[];
     if (action?.kind === 'answer') {
       t.validActions += 1;
       t.answered = true;

@@ -114,8 +114,9 @@ export class GrpoTrainer {
     const batch = makeBatch(trajs, this.policy.cfg.contextLen, g.maskInformation);
     const B = trajs.length;
     // logp_old recomputed by the trainer on the assembled sequences (verl), and the frozen reference's.
-    const oldLogp = tf.tidy(() => this.policy.scoreTokens(batch.tokens, { positions: batch.mask }).logp);
-    const refLogp = tf.tidy(() => this.reference.scoreTokens(batch.tokens, { positions: batch.mask }).logp);
+    const select = batch.hostMask;
+    const oldLogp = tf.tidy(() => this.policy.scoreTokens(batch.tokens, { select }).logp);
+    const refLogp = tf.tidy(() => this.reference.scoreTokens(batch.tokens, { select }).logp);
     await Promise.all([oldLogp.data(), refLogp.data()]);
     const t2 = now();
 
@@ -126,6 +127,7 @@ export class GrpoTrainer {
     for (let start = 0; start < B; start += per) {
       const idx = order.slice(start, start + per);
       const idxT = tf.tensor1d(idx, 'int32');
+      const subSelect = batch.rowsMask(idx);
       const sub = tf.tidy(() => ({
         tokens: tf.gather(batch.tokens, idxT) as tf.Tensor2D,
         mask: tf.gather(batch.mask, idxT) as tf.Tensor2D,
@@ -135,7 +137,7 @@ export class GrpoTrainer {
       }));
       let parts: { kl: tf.Scalar; entropy: tf.Scalar; clipFrac: tf.Scalar; policyLoss: tf.Scalar } | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const { logp, entropy } = this.policy.scoreTokens(sub.tokens, { positions: sub.mask });
+        const { logp, entropy } = this.policy.scoreTokens(sub.tokens, { select: subSelect });
         const out = grpoLoss(
           { logp, oldLogp: sub.old, refLogp: sub.ref, entropy, advantages: sub.adv, mask: sub.mask },
           { clipEps: g.clipEps, klCoef: g.klCoef, entropyCoef: g.entropyCoef },

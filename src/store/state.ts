@@ -46,11 +46,11 @@ export interface AppState {
 
 export type AppStore = ReturnType<typeof createAppStore>;
 
-export function initialState(preset: PresetName, corpus = 'countries'): AppState {
+export function initialState(preset: PresetName, overrides: Partial<BrowserSettings> = {}): AppState {
   return {
     runId: 1,
     preset,
-    settings: { corpus, ...PRESETS[preset] },
+    settings: { corpus: 'countries', ...PRESETS[preset], ...overrides },
     backend: null,
     corpora: [],
     phase: 'starting',
@@ -64,8 +64,8 @@ export function initialState(preset: PresetName, corpus = 'countries'): AppState
   };
 }
 
-export function createAppStore(preset: PresetName, corpus?: string) {
-  return createStore<AppState>()(() => initialState(preset, corpus));
+export function createAppStore(preset: PresetName, overrides?: Partial<BrowserSettings>) {
+  return createStore<AppState>()(() => initialState(preset, overrides));
 }
 
 /** State after one worker message (pure). */

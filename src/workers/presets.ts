@@ -21,6 +21,28 @@ export function presetFromQuery(search: string): PresetName {
   return p === 'test' ? 'test' : 'browser';
 }
 
+const NUMERIC: (keyof Omit<BrowserSettings, 'corpus' | 'maskInformation'>)[] = [
+  'seed',
+  'baseSteps',
+  'baseBatch',
+  'groupSize',
+  'questionsPerStep',
+];
+
+/** Settings from the URL: `?preset=test&corpus=world&baseSteps=20&groupSize=4&mask=0` (unknown keys ignored). */
+export function settingsFromQuery(search: string): { preset: PresetName; settings: Partial<BrowserSettings> } {
+  const q = new URLSearchParams(search);
+  const out: Partial<BrowserSettings> = {};
+  for (const k of NUMERIC) {
+    const v = Number(q.get(k));
+    if (q.has(k) && Number.isInteger(v) && v >= (k === 'baseSteps' || k === 'seed' ? 0 : 1)) out[k] = v;
+  }
+  const corpus = q.get('corpus');
+  if (corpus) out.corpus = corpus;
+  if (q.has('mask')) out.maskInformation = q.get('mask') !== '0';
+  return { preset: presetFromQuery(search), settings: out };
+}
+
 export function runConfigFor(s: BrowserSettings): RunConfig {
   const cfg = defaultRunConfig();
   cfg.seed = s.seed;

@@ -3,7 +3,6 @@
  * The training worker: owns tfjs and the engine, so the page never runs a tensor op. A thin switch from
  * protocol messages onto runner.ts. Backend choice happens once, at init (WebGPU → WebGL → WASM → CPU).
  */
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -20,7 +19,9 @@ let run: Run | null = null;
 const corpora = new Map<string, Promise<LoadedCorpus>>();
 
 async function init(runId: number): Promise<CorpusInfo[]> {
-  // Vite fingerprints the wasm files, so the backend gets a name → URL map rather than a directory prefix.
+  // Vite fingerprints the wasm files, so the backend gets a name → URL map rather than a directory prefix
+  // (backend.ts's `wasmPath` takes only a prefix). The same module instance is what backend.ts imports later.
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
   setWasmPaths({
     'tfjs-backend-wasm.wasm': new URL(wasmPlain, baseUrl).href,
     'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, baseUrl).href,

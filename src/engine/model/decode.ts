@@ -4,8 +4,8 @@
  * tokens to some rows and returns their next-token distributions (vocabulary softmax mixed with the copy head; the
  * copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
  *
- * Cache writes use a per-row one-hot position mask W [B, S, C]: cache ← cache·(1 − Σ_s W) + Wᵀ·new, so rows that are
- * not fed (all-zero W) keep their cache untouched and every call has the same shapes for a given chunk bucket.
+ * Cache writes gather from concat(cache, chunk) with a per-row slot index, so rows that are not fed keep their
+ * cache untouched and every call has the same shapes for a given chunk bucket.
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -74,6 +74,7 @@ interface ChunkInputs {
   prevOk: Float32Array; // [B·S] 0 at position 0 (no previous token)
   pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
   write: Float32Array; // [B·S] 1 for real tokens of fed rows
+  writeIdx: Int32Array; // [B·C] source slot of each cache slot in concat(cache, chunk): c, or C + (c − len_b) where written
   lastIdx: Int32Array; // [B] flat index b·S + (n_b − 1) (0 for rows not fed)
   lastPos: Int32Array; // [B] position of the row's last token
   attnBias: Float32Array; // [B·S·C] 0 where cache slot c ≤ pos, −1e9 elsewhere
@@ -116,12 +117,14 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     prevOk: new Float32Array(B * S),
     pos: new Int32Array(B * S),
     write: new Float32Array(B * S),
+    writeIdx: new Int32Array(B * C),
     lastIdx: new Int32Array(B),
     lastPos: new Int32Array(B),
     attnBias: new Float32Array(B * S * C),
     ptrBias: new Float32Array(B * C),
   };
   for (let b = 0; b < B; b++) for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
+  for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) c.writeIdx[b * C + j] = j;
   for (const { row, tokens } of rows) {
     const len = state.lengths[row];
     for (let i = 0; i < tokens.length; i++) {
@@ -131,6 +134,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       c.prevIds[k] = p > 0 ? (i > 0 ? tokens[i - 1] : state.tokens[row * C + p - 1]) : 0;
       c.prevOk[k] = p > 0 ? 1 : 0;
       c.write[k] = 1;
+      c.writeIdx[row * C + p] = C + i;
       state.tokens[row * C + p] = tokens[i];
     }
     c.lastIdx[row] = row * S + tokens.length - 1;
@@ -142,27 +146,34 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
 }
 
 /**
- * New rows into a cache: cache·keep + scatter(x). wr: [B, S, C] one-hot write positions, keep: [B, C].
- * keys: cache [B, H, dh, C]; values: cache [B, H, C, dh]; x: [B, S, D]. S = 1 uses broadcasting (no matMul).
+ * Single-token feeds (the hot loop) write with a one-hot slot mask instead: cache·keep + x·wr, broadcast, which on
+ * wasm is far cheaper than a batched gather. wr [B, C] is 1 at each fed row's slot; keep = 1 − wr.
  */
-function writeKeys(cache: tf.Tensor, keep: tf.Tensor, wr: tf.Tensor, x: tf.Tensor, H: number): tf.Tensor {
-  const [B, , dh, C] = cache.shape;
-  const S = x.shape[1] as number;
-  const upd =
-    S === 1
-      ? x.reshape([B, H, dh, 1]).mul(wr.reshape([B, 1, 1, C])) // [B, H, dh, C]
-      : tf.matMul(swapLast(x), wr).reshape([B, H, dh, C]); // [B, D, S]·[B, S, C] → [B, H, dh, C]
-  return cache.mul(keep.reshape([B, 1, 1, C])).add(upd); // [B, H, dh, C]
+interface OneSlot {
+  wr: tf.Tensor;
+  keep: tf.Tensor;
 }
 
-function writeValues(cache: tf.Tensor, keep: tf.Tensor, wr: tf.Tensor, x: tf.Tensor, H: number): tf.Tensor {
+/**
+ * New tokens into a cache without touching other slots: gather(concat(cache, chunk), writeIdx) along the slot axis,
+ * where writeIdx [B, C] picks the old slot c or the chunk slot C + i. One copy of the cache, whatever S is
+ * (a one-hot matMul write costs B·D·S·C and dominated long observation chunks).
+ * keys: cache [B, H, dh, C], x [B, S, D]; values: cache [B, H, C, dh]; pointer keys: cache [B, C, P].
+ */
+function writeKeys(cache: tf.Tensor, idx: tf.Tensor | null, x: tf.Tensor, H: number, one: OneSlot | null): tf.Tensor {
+  const [B, , dh, C] = cache.shape;
+  const S = x.shape[1] as number;
+  if (one) return cache.mul(one.keep.reshape([B, 1, 1, C])).add(x.reshape([B, H, dh, 1]).mul(one.wr.reshape([B, 1, 1, C])));
+  const xT = x.reshape([B, S, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, S]
+  return tf.gather(tf.concat([cache, xT], 3), idx!, 3, 1); // [B, H, dh, C]
+}
+
+function writeValues(cache: tf.Tensor, idx: tf.Tensor | null, x: tf.Tensor, H: number, one: OneSlot | null): tf.Tensor {
   const [B, , C, dh] = cache.shape;
   const S = x.shape[1] as number;
-  const upd =
-    S === 1
-      ? x.reshape([B, H, 1, dh]).mul(wr.reshape([B, 1, C, 1])) // [B, H, C, dh]
-      : tf.matMul(swapLast(wr), x).reshape([B, C, H, dh]).transpose([0, 2, 1, 3]); // [B, H, C, dh]
-  return cache.mul(keep.reshape([B, 1, C, 1])).add(upd); // [B, H, C, dh]
+  if (one) return cache.mul(one.keep.reshape([B, 1, C, 1])).add(x.reshape([B, H, 1, dh]).mul(one.wr.reshape([B, 1, C, 1])));
+  const xT = x.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
+  return tf.gather(tf.concat([cache, xT], 2), idx!, 2, 1); // [B, H, C, dh]
 }
 
 /**
@@ -186,16 +197,20 @@ export function feedTensors(
   const lastIdx = tf.tensor1d(c.lastIdx, 'int32'); // [B]
   const e = tf.gather(w.tok_emb, ids); // [B, S, D]
   let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
-  const wr = tf.oneHot(pos, C).cast('float32').mul(tf.tensor3d(c.write, [B, S, 1])); // [B, S, C]
-  const keep = tf.scalar(1).sub(S === 1 ? wr.reshape([B, C]) : wr.sum(1)); // [B, C]
+  const idx = S === 1 ? null : tf.tensor2d(c.writeIdx, [B, C], 'int32'); // [B, C]
+  let one: OneSlot | null = null;
+  if (S === 1) {
+    const wr = tf.oneHot(pos.reshape([B]), C).cast('float32').mul(tf.tensor2d(c.write, [B, 1])); // [B, C]
+    one = { wr, keep: tf.scalar(1).sub(wr) };
+  }
   const mask = tf.tensor4d(c.attnBias, [B, 1, S, C]); // [B, 1, S, C] 0 / −1e9
   const k: tf.Tensor[] = [];
   const v: tf.Tensor[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
     const h = layerNorm(x, w[`l${l}.ln1_g`], w[`l${l}.ln1_b`]); // [B, S, D]
     const [qn, kn, vn] = tf.split(linear(h, w[`l${l}.w_qkv`], w[`l${l}.b_qkv`]), 3, -1); // 3 × [B, S, D]
-    k.push(writeKeys(state.kCache[l], keep, wr, kn, H)); // [B, H, dh, C]
-    v.push(writeValues(state.vCache[l], keep, wr, vn, H)); // [B, H, C, dh]
+    k.push(writeKeys(state.kCache[l], idx, kn, H, one)); // [B, H, dh, C]
+    v.push(writeValues(state.vCache[l], idx, vn, H, one)); // [B, H, C, dh]
     const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
     const scores = tf.matMul(q, k[l]).mul(1 / Math.sqrt(dh)).add(mask); // [B, H, S, C]
     const o = tf.matMul(tf.softmax(scores), v[l]).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
@@ -211,8 +226,9 @@ export function feedTensors(
   const P = pointerDim(cfg);
   const ePrev = tf.gather(w.tok_emb, tf.tensor2d(c.prevIds, [B, S], 'int32')).mul(tf.tensor3d(c.prevOk, [B, S, 1])); // [B, S, D]
   const pkNew = linear(hf, w['ptr.wk_h']).add(linear(ePrev, w['ptr.wk_e'])); // [B, S, P]
-  const pkUpd = S === 1 ? pkNew.reshape([B, 1, P]).mul(wr.reshape([B, C, 1])) : tf.matMul(swapLast(wr), pkNew); // [B, C, P]
-  const pk = state.pkCache.mul(keep.reshape([B, C, 1])).add(pkUpd); // [B, C, P]
+  const pk = one
+    ? state.pkCache.mul(one.keep.reshape([B, C, 1])).add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
+    : tf.gather(tf.concat([state.pkCache, pkNew], 1), idx!, 1, 1); // [B, C, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   const q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
   const sc = tf
