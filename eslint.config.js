@@ -30,7 +30,12 @@ export default tseslint.config(
             name,
             message: 'src/engine must stay free of React/DOM/UI state.',
           })),
-          patterns: [{ group: ['react-dom/*', 'zustand/*', '../components/*', '../store/*'], message: 'src/engine must not import UI code.' }],
+          patterns: [
+            {
+              group: ['react-dom/*', 'zustand/*', '../components/*', '../store/*'],
+              message: 'src/engine must not import UI code.',
+            },
+          ],
         },
       ],
       'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'HTMLElement'],

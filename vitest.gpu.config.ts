@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config';
 const CHROMIUM_LIB = '/usr/lib/chromium';
 if (existsSync(`${CHROMIUM_LIB}/libvulkan.so.1`)) {
   const cur = process.env.LD_LIBRARY_PATH;
-  if (!cur?.split(':').includes(CHROMIUM_LIB)) process.env.LD_LIBRARY_PATH = cur ? `${cur}:${CHROMIUM_LIB}` : CHROMIUM_LIB;
+  if (!cur?.split(':').includes(CHROMIUM_LIB))
+    process.env.LD_LIBRARY_PATH = cur ? `${cur}:${CHROMIUM_LIB}` : CHROMIUM_LIB;
 }
 process.env.VK_ICD_FILENAMES ??= `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
 

@@ -60,6 +60,8 @@ server.on('error', (e) => {
   }
 });
 server.listen(port, '127.0.0.1', () => {
-  console.log(`Search-R1 Playground is running: open http://localhost:${port}/ in Chrome or Chromium (WebGPU).`);
+  console.log(
+    `Search-R1 Playground is running: open http://localhost:${port}/ in Chrome or Chromium (WebGPU).`,
+  );
   console.log('Press Ctrl+C to stop.');
 });

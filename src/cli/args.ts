@@ -51,7 +51,14 @@ export function parseArgs(argv: readonly string[], spec: Record<string, OptionSp
 
 export function usage(command: string, spec: Record<string, OptionSpec>): string {
   const lines = Object.entries(spec).map(([k, s]) => {
-    const v = s.type === 'boolean' ? '' : s.choices ? ` ${s.choices.join('|')}` : s.type === 'number' ? ' N' : ' VALUE';
+    const v =
+      s.type === 'boolean'
+        ? ''
+        : s.choices
+          ? ` ${s.choices.join('|')}`
+          : s.type === 'number'
+            ? ' N'
+            : ' VALUE';
     return `  --${k}${v}`.padEnd(36) + s.help;
   });
   return `usage: npm run ${command} -- [options]\n${lines.join('\n')}`;

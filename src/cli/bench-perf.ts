@@ -15,7 +15,7 @@ import { buildRetriever, buildTokenizer, modelConfigFor, newPolicy } from '../en
 import { GrpoTrainer } from '../engine/trainer';
 import { parseArgs } from './args';
 import { loadCorpus, loadQA, runMain } from './common';
-import { nodeBackend } from './node-backend';
+import { nodeBackend, reexecForWebGPU } from './node-backend';
 
 const now = () => performance.now() / 1000;
 
@@ -34,10 +34,19 @@ async function matmulGflops(n: number, reps: number): Promise<number> {
   return (2 * n * n * n * reps) / s / 1e9;
 }
 
-async function kvCacheTokensPerSec(cfg: ModelConfig, B: number, prompt: number, gen: number): Promise<number> {
+async function kvCacheTokensPerSec(
+  cfg: ModelConfig,
+  B: number,
+  prompt: number,
+  gen: number,
+): Promise<number> {
   const policy = newPolicyFor(cfg);
   const state = policy.startDecode(B);
-  const rows = (k: number) => Array.from({ length: B }, (_, row) => ({ row, tokens: Array.from({ length: k }, (_, i) => 12 + ((row + i) % 50)) }));
+  const rows = (k: number) =>
+    Array.from({ length: B }, (_, row) => ({
+      row,
+      tokens: Array.from({ length: k }, (_, i) => 12 + ((row + i) % 50)),
+    }));
   await policy.feed(state, rows(prompt));
   await policy.feed(state, rows(1)); // warm-up
   const t0 = now();
@@ -48,7 +57,12 @@ async function kvCacheTokensPerSec(cfg: ModelConfig, B: number, prompt: number, 
   return (B * gen) / s;
 }
 
-async function recomputeTokensPerSec(cfg: ModelConfig, B: number, prompt: number, gen: number): Promise<number> {
+async function recomputeTokensPerSec(
+  cfg: ModelConfig,
+  B: number,
+  prompt: number,
+  gen: number,
+): Promise<number> {
   const policy = newPolicyFor(cfg);
   const run = async (len: number) => {
     const T = Math.min(cfg.contextLen, Math.ceil(len / 32) * 32);
@@ -74,7 +88,10 @@ async function updateTokensPerSec(cfg: ModelConfig, B: number, T: number): Promi
   const once = async () => {
     const { value, grads } = tf.variableGrads(() => {
       const { logp, entropy } = policy.scoreTokens(ids, { positions: mask });
-      return grpoLoss({ logp, oldLogp: old, refLogp: old, entropy, advantages: adv, mask }, { clipEps: 0.2, klCoef: 0.02, entropyCoef: 0.001 }).loss;
+      return grpoLoss(
+        { logp, oldLogp: old, refLogp: old, entropy, advantages: adv, mask },
+        { clipEps: 0.2, klCoef: 0.02, entropyCoef: 0.001 },
+      ).loss;
     }, policy.variables);
     await value.data();
     tf.dispose([value, ...Object.values(grads)]);
@@ -95,6 +112,7 @@ function newPolicyFor(cfg: ModelConfig): Policy {
 }
 
 runMain(async () => {
+  if (await reexecForWebGPU(process.argv.slice(2))) return;
   const args = parseArgs(process.argv.slice(2), {
     backend: { type: 'string', choices: ['cpu', 'wasm', 'webgpu'], help: 'tfjs backend (default wasm)' },
     quick: { type: 'boolean', help: 'fewer repetitions' },
@@ -110,9 +128,13 @@ runMain(async () => {
   };
   const tokenizer = buildTokenizer(data);
   const retriever = buildRetriever(data.corpus);
-  console.log(`backend: ${choice.backend}   vocabulary: ${tokenizer.size} (world corpus)   node ${process.version}`);
+  console.log(
+    `backend: ${choice.backend}   vocabulary: ${tokenizer.size} (world corpus)   node ${process.version}`,
+  );
   const n = quick ? 512 : 1024;
-  console.log(`large matmul ${n}x${n}: ${(await matmulGflops(n, quick ? 2 : 5)).toFixed(1)} GFLOP/s (the backend's ceiling)`);
+  console.log(
+    `large matmul ${n}x${n}: ${(await matmulGflops(n, quick ? 2 : 5)).toFixed(1)} GFLOP/s (the backend's ceiling)`,
+  );
 
   const sizes: [string, Partial<ModelConfig>][] = [
     ['default d=64 L=2 H=4 ctx=256', {}],
@@ -124,12 +146,23 @@ runMain(async () => {
     const B = 64;
     const kv = await kvCacheTokensPerSec(cfg, B, 24, quick ? 8 : 24);
     const full = await recomputeTokensPerSec(cfg, B, 24, quick ? 2 : 4);
-    console.log(`  rollout, batch ${B}: KV cache ${kv.toFixed(0)} tok/s | full recompute ${full.toFixed(0)} tok/s (×${(kv / full).toFixed(1)})`);
+    console.log(
+      `  rollout, batch ${B}: KV cache ${kv.toFixed(0)} tok/s | full recompute ${full.toFixed(0)} tok/s (×${(kv / full).toFixed(1)})`,
+    );
     const up = await updateTokensPerSec(cfg, 32, 256);
     console.log(`  update (forward+backward, 32×256 tokens): ${up.toFixed(0)} tok/s`);
     const policy = newPolicy(tokenizer, 3, o);
     const reference = policy.cloneFrozen();
-    const trainer = new GrpoTrainer(policy, reference, tokenizer, retriever, data.train, defaultGrpoConfig(), defaultRolloutConfig(), new Rng(1));
+    const trainer = new GrpoTrainer(
+      policy,
+      reference,
+      tokenizer,
+      retriever,
+      data.train,
+      defaultGrpoConfig(),
+      defaultRolloutConfig(),
+      new Rng(1),
+    );
     await trainer.step(); // warm-up: shape compilation
     const { metrics: m } = await trainer.step();
     console.log(

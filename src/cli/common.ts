@@ -19,7 +19,9 @@ function readText(file: string): string {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(
+      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
@@ -61,7 +63,12 @@ export class AtomicDir {
   }
 }
 
-export async function saveCheckpoint(dir: string, policy: Policy, tokenizer: Tokenizer, meta: object): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  policy: Policy,
+  tokenizer: Tokenizer,
+  meta: object,
+): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   const files = await packCheckpoint(policy, tokenizer, meta);
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
@@ -99,7 +106,9 @@ export class Progress {
     const filled = Math.round((width * done) / Math.max(total, 1));
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
     const line = `${this.label.padEnd(8)} ${bar} ${done}/${total} ${info}`;
-    process.stderr.write(this.tty ? `\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K` : `${line}\n`);
+    process.stderr.write(
+      this.tty ? `\r${line.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K` : `${line}\n`,
+    );
     if (done >= total && this.tty) process.stderr.write('\n');
   }
 }
@@ -107,7 +116,7 @@ export class Progress {
 /** Run a CLI main: bad input → message on stderr, exit 2; other failures → exit 1. */
 export function runMain(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (e: unknown) => {
       if (e instanceof DataError || e instanceof InputError || e instanceof UsageError) {
         process.stderr.write(`error: ${(e as Error).message}\n`);

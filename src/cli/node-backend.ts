@@ -31,6 +31,34 @@ export function wasmDir(): string {
   return path.dirname(entry) + path.sep;
 }
 
+const CHROMIUM_LIB = '/usr/lib/chromium';
+
+/**
+ * Dawn loads libvulkan.so.1, which Debian's chromium ships off the loader path; the dynamic loader reads
+ * LD_LIBRARY_PATH only at process start, so a WebGPU run re-executes itself once with the path set.
+ * Returns true when the caller should stop (the child ran and this process mirrors its exit code).
+ */
+export async function reexecForWebGPU(argv: readonly string[]): Promise<boolean> {
+  const i = argv.indexOf('--backend');
+  const wantsGpu = (i >= 0 && argv[i + 1] === 'webgpu') || argv.includes('--backend=webgpu');
+  const fs = await import('node:fs');
+  const current = process.env.LD_LIBRARY_PATH ?? '';
+  if (
+    !wantsGpu ||
+    current.split(':').includes(CHROMIUM_LIB) ||
+    !fs.existsSync(`${CHROMIUM_LIB}/libvulkan.so.1`)
+  )
+    return false;
+  const { spawnSync } = await import('node:child_process');
+  const env = { ...process.env, LD_LIBRARY_PATH: current ? `${current}:${CHROMIUM_LIB}` : CHROMIUM_LIB };
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    env,
+    stdio: 'inherit',
+  });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
 export async function nodeBackend(want: BackendName | 'auto'): Promise<BackendChoice> {
   if (want === 'webgpu') {
     try {
@@ -38,6 +66,7 @@ export async function nodeBackend(want: BackendName | 'auto'): Promise<BackendCh
     } catch (e) {
       throw new Error(
         `WebGPU in Node needs the 'webgpu' package and a Vulkan driver (apt-get install -y chromium for SwiftShader): ${(e as Error).message}`,
+        { cause: e },
       );
     }
   }

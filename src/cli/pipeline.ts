@@ -15,7 +15,16 @@ import { RolloutEnv } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
 import { GrpoTrainer, type StepMetrics } from '../engine/trainer';
-import { AtomicDir, InputError, loadCheckpoint, loadCorpus, loadQA, Progress, saveCheckpoint, writeJsonl } from './common';
+import {
+  AtomicDir,
+  InputError,
+  loadCheckpoint,
+  loadCorpus,
+  loadQA,
+  Progress,
+  saveCheckpoint,
+  writeJsonl,
+} from './common';
 import { nodeBackend } from './node-backend';
 
 export interface PipelineOptions {
@@ -105,7 +114,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     const passK = o.passK > 0 ? await passAtK(env, data.test.slice(0, 200), o.passK, rng.fork()) : null;
     process.stderr.write(
       `base: EM ${base.summary.em.toFixed(3)} ${JSON.stringify(base.summary.emByHops)}` +
-        (passK !== null ? `, pass@${o.passK} ${passK.toFixed(3)} (first ${Math.min(200, data.test.length)} test questions)` : '') +
+        (passK !== null
+          ? `, pass@${o.passK} ${passK.toFixed(3)} (first ${Math.min(200, data.test.length)} test questions)`
+          : '') +
         '\n',
     );
 
@@ -114,16 +125,34 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     let final: { summary: EvalSummary; predictions: Prediction[] } = base;
     if (cfg.steps > 0) {
       const reference = policy.cloneFrozen();
-      const trainer = new GrpoTrainer(policy, reference, tokenizer, retriever, data.train, cfg.grpo, cfg.rollout, rng.fork());
+      const trainer = new GrpoTrainer(
+        policy,
+        reference,
+        tokenizer,
+        retriever,
+        data.train,
+        cfg.grpo,
+        cfg.rollout,
+        rng.fork(),
+      );
       const bar = new Progress('train');
       const before = tf.memory().numTensors;
       for (let s = 0; s < cfg.steps; s++) {
         const { metrics: m } = await trainer.step();
         metrics.push(m);
-        bar.update(s + 1, cfg.steps, `reward ${m.reward.toFixed(2)} kl ${m.kl.toFixed(3)} search ${m.validSearches.toFixed(2)} ${Math.round(m.tokensPerSec)} tok/s`);
+        bar.update(
+          s + 1,
+          cfg.steps,
+          `reward ${m.reward.toFixed(2)} kl ${m.kl.toFixed(3)} search ${m.validSearches.toFixed(2)} ${Math.round(m.tokensPerSec)} tok/s`,
+        );
         if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
           const ev = await evaluate(env, data.test, new Rng(o.seed + s));
-          metrics.push({ step: s + 1, eval: true, test_em: ev.summary.em, test_em_by_hops: ev.summary.emByHops });
+          metrics.push({
+            step: s + 1,
+            eval: true,
+            test_em: ev.summary.em,
+            test_em_by_hops: ev.summary.emByHops,
+          });
         }
       }
       const leaked = tf.memory().numTensors - before;

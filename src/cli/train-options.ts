@@ -11,16 +11,26 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
   train: { type: 'string', help: 'training questions JSON lines ({"id","question","golden_answers"})' },
   test: { type: 'string', help: 'held-out questions, same format' },
   out: { type: 'string', help: 'output folder (written atomically)' },
-  mode: { type: 'string', choices: ['search', 'nosearch', 'rag', 'direct'], help: 'search (Search-R1), nosearch (R1), rag, direct (default search)' },
+  mode: {
+    type: 'string',
+    choices: ['search', 'nosearch', 'rag', 'direct'],
+    help: 'search (Search-R1), nosearch (R1), rag, direct (default search)',
+  },
   steps: { type: 'number', help: 'GRPO steps (default 150)' },
   group: { type: 'number', help: 'rollouts per question, G (default 8; paper 5)' },
   seed: { type: 'number', help: 'random seed (default 1)' },
   backend: { type: 'string', choices: ['cpu', 'wasm', 'webgpu'], help: 'tfjs backend (default wasm)' },
-  mask: { type: 'boolean', help: 'mask retrieved tokens out of the loss (default on; --no-mask for the ablation)' },
+  mask: {
+    type: 'boolean',
+    help: 'mask retrieved tokens out of the loss (default on; --no-mask for the ablation)',
+  },
   init: { type: 'string', help: 'start from this checkpoint folder instead of building the base policy' },
   'base-steps': { type: 'number', help: 'reading-practice steps when building the base (default 400)' },
   'pass-k': { type: 'number', help: 'k for the base pass@k report (default 8; 0 = skip)' },
-  'eval-every': { type: 'number', help: 'held-out greedy eval every N steps, logged in metrics.jsonl (default 25; 0 = end only)' },
+  'eval-every': {
+    type: 'number',
+    help: 'held-out greedy eval every N steps, logged in metrics.jsonl (default 25; 0 = end only)',
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -31,7 +41,8 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     return null;
   }
   const need = evalOnly ? ['corpus', 'test', 'out', 'init'] : ['corpus', 'test', 'out'];
-  for (const k of need) if (a[k] === undefined) throw new UsageError(`--${k} is required\n${usage(command, TRAIN_SPEC)}`);
+  for (const k of need)
+    if (a[k] === undefined) throw new UsageError(`--${k} is required\n${usage(command, TRAIN_SPEC)}`);
   const int = (k: string, d: number, min: number) => {
     const v = (a[k] as number | undefined) ?? d;
     if (!Number.isInteger(v) || v < min) throw new UsageError(`--${k} must be an integer ≥ ${min}, got ${v}`);
@@ -55,4 +66,3 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     evalOnly,
   };
 }
-

@@ -4,10 +4,12 @@
  * prints a one-line JSON summary last on stdout.
  */
 import { runMain } from './common';
+import { reexecForWebGPU } from './node-backend';
 import { runPipeline } from './pipeline';
 import { pipelineOptions } from './train-options';
 
 runMain(async () => {
+  if (await reexecForWebGPU(process.argv.slice(2))) return;
   const opts = pipelineOptions(process.argv.slice(2), 'train', false);
   if (!opts) return;
   const summary = await runPipeline(opts);

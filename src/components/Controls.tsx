@@ -16,7 +16,11 @@ export interface ControlsProps {
   onChange(patch: Partial<BrowserSettings>): void;
 }
 
-const NUMBERS: { key: 'baseSteps' | 'baseBatch' | 'groupSize' | 'questionsPerStep' | 'seed'; label: string; max: number }[] = [
+const NUMBERS: {
+  key: 'baseSteps' | 'baseBatch' | 'groupSize' | 'questionsPerStep' | 'seed';
+  label: string;
+  max: number;
+}[] = [
   { key: 'baseSteps', label: 'practice steps', max: 2000 },
   { key: 'baseBatch', label: 'practice batch', max: 64 },
   { key: 'groupSize', label: 'group size G', max: 16 },
@@ -66,7 +70,8 @@ export function Controls(p: ControlsProps) {
       ) : null}
       {p.phase === 'base' && p.progress ? (
         <div className="progress" data-testid="base-progress">
-          <progress max={p.progress.steps} value={p.progress.step} /> practice {p.progress.step}/{p.progress.steps}
+          <progress max={p.progress.steps} value={p.progress.step} /> practice {p.progress.step}/
+          {p.progress.steps}
         </div>
       ) : null}
       <fieldset className="settings" disabled={locked}>

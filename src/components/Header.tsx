@@ -15,7 +15,9 @@ export function Header({ backend, tokensPerSec, phase, message }: HeaderProps) {
     <header className="header">
       <div>
         <h1>Search-R1 Playground</h1>
-        <p className="tagline">A tiny policy learns, by RL (GRPO), to call a search engine — in your browser.</p>
+        <p className="tagline">
+          A tiny policy learns, by RL (GRPO), to call a search engine — in your browser.
+        </p>
       </div>
       <div className="header-status">
         <span

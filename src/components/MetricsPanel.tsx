@@ -1,6 +1,7 @@
 /** Per-step GRPO metrics: sparklines for the headline series and a table of the latest steps. Presentational. */
 import type { StepMetrics } from '../engine/trainer';
 import { Sparkline } from './Sparkline';
+import './MetricsPanel.css';
 
 export interface MetricsPanelProps {
   metrics: readonly StepMetrics[];
@@ -26,7 +27,12 @@ export function MetricsPanel({ metrics }: MetricsPanelProps) {
       </h2>
       <div className="sparks">
         {SERIES.map((s) => (
-          <Sparkline key={s.key} label={s.label} format={s.format} values={metrics.map((m) => m[s.key] as number)} />
+          <Sparkline
+            key={s.key}
+            label={s.label}
+            format={s.format}
+            values={metrics.map((m) => m[s.key] as number)}
+          />
         ))}
       </div>
       {recent.length ? (
@@ -61,7 +67,9 @@ export function MetricsPanel({ metrics }: MetricsPanelProps) {
           </tbody>
         </table>
       ) : (
-        <p className="muted">No GRPO step yet. Press Play: the policy first practises reading, then RL starts.</p>
+        <p className="muted">
+          No GRPO step yet. Press Play: the policy first practises reading, then RL starts.
+        </p>
       )}
     </section>
   );

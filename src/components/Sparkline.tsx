@@ -7,7 +7,8 @@ export interface SparklineProps {
   height?: number;
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
 
 export function Sparkline({ label, values, format = fmt, width = 180, height = 40 }: SparklineProps) {
   const finite = values.filter(Number.isFinite);
@@ -15,7 +16,8 @@ export function Sparkline({ label, values, format = fmt, width = 180, height = 4
   const max = finite.length ? Math.max(...finite) : 1;
   const span = max - min || 1;
   const pad = 3;
-  const x = (i: number) => (values.length < 2 ? width / 2 : pad + (i * (width - 2 * pad)) / (values.length - 1));
+  const x = (i: number) =>
+    values.length < 2 ? width / 2 : pad + (i * (width - 2 * pad)) / (values.length - 1);
   const y = (v: number) => height - pad - ((v - min) / span) * (height - 2 * pad);
   const points = values
     .map((v, i) => (Number.isFinite(v) ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null))
@@ -28,16 +30,20 @@ export function Sparkline({ label, values, format = fmt, width = 180, height = 4
         <span className="spark-label">{label}</span>
         <span className="spark-value">{Number.isFinite(last) ? format(last) : '–'}</span>
       </figcaption>
-      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${label} curve`}>
+      <svg
+        width={width}
+        height={height}
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={`${label} curve`}
+      >
         {values.length === 1 && Number.isFinite(last) ? (
           <circle cx={x(0)} cy={y(last)} r={2.5} />
         ) : (
           <polyline points={points} fill="none" strokeWidth={1.5} />
         )}
       </svg>
-      <div className="spark-range">
-        {finite.length ? `${format(min)} … ${format(max)}` : 'no data yet'}
-      </div>
+      <div className="spark-range">{finite.length ? `${format(min)} … ${format(max)}` : 'no data yet'}</div>
     </figure>
   );
 }

@@ -15,8 +15,11 @@ export interface BackendChoice {
 }
 
 export interface BackendOptions {
-  /** Directory (URL or path prefix ending in "/") holding the tfjs wasm binaries. */
-  wasmPath?: string;
+  /**
+   * Where the tfjs wasm binaries are: a directory (URL or path prefix ending in "/"), or a map from file name
+   * (e.g. "tfjs-backend-wasm-simd.wasm") to URL, for bundlers that fingerprint file names.
+   */
+  wasmPath?: string | Record<string, string>;
   /** Number of wasm threads (where the host supports them). */
   wasmThreads?: number;
 }
@@ -28,14 +31,18 @@ async function register(name: BackendName, opts: BackendOptions): Promise<void> 
     await import('@tensorflow/tfjs-backend-webgpu');
   } else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (opts.wasmPath) wasm.setWasmPaths(opts.wasmPath);
+    if (opts.wasmPath) wasm.setWasmPaths(opts.wasmPath as Parameters<typeof wasm.setWasmPaths>[0]);
     if (opts.wasmThreads) wasm.setThreadsCount(opts.wasmThreads);
   }
 }
 
 /** Try `want` (or every backend in order for "auto") and return the first that initialises. */
-export async function selectBackend(want: BackendName | 'auto', opts: BackendOptions = {}): Promise<BackendChoice> {
-  const order = want === 'auto' ? BACKEND_ORDER : [want, ...BACKEND_ORDER.filter((b) => b !== want && b !== 'webgl')];
+export async function selectBackend(
+  want: BackendName | 'auto',
+  opts: BackendOptions = {},
+): Promise<BackendChoice> {
+  const order =
+    want === 'auto' ? BACKEND_ORDER : [want, ...BACKEND_ORDER.filter((b) => b !== want && b !== 'webgl')];
   const failures: string[] = [];
   for (const name of order) {
     try {

@@ -18,7 +18,12 @@ export interface BaseTrainingConfig {
   warmupSteps: number;
 }
 
-export const DEFAULT_BASE_TRAINING: BaseTrainingConfig = { steps: 400, batchSize: 32, lr: 2e-3, warmupSteps: 20 };
+export const DEFAULT_BASE_TRAINING: BaseTrainingConfig = {
+  steps: 400,
+  batchSize: 32,
+  lr: 2e-3,
+  warmupSteps: 20,
+};
 
 export interface BaseProgress {
   step: number;
@@ -32,7 +37,8 @@ export function practiceBatch(env: RolloutEnv, builder: PracticeBuilder, n: numb
   const out: Trajectory[] = [];
   let tries = 0;
   while (out.length < n) {
-    if (++tries > n * 50) throw new Error('practice: could not render demonstrations within the context caps');
+    if (++tries > n * 50)
+      throw new Error('practice: could not render demonstrations within the context caps');
     const t = renderDemo(env, builder.next(rng));
     if (t) out.push(t);
   }
@@ -65,7 +71,9 @@ export async function trainBase(
       const batch = makeBatch(practiceBatch(env, builder, cfg.batchSize, rng), policy.cfg.contextLen, true);
       const { value, grads } = tf.variableGrads(() => {
         const { logp } = policy.scoreTokens(batch.tokens, { select: batch.hostMask });
-        return tf.neg(tf.div(tf.sum(tf.mul(logp, batch.mask)), tf.maximum(tf.sum(batch.mask), 1))) as tf.Scalar;
+        return tf.neg(
+          tf.div(tf.sum(tf.mul(logp, batch.mask)), tf.maximum(tf.sum(batch.mask), 1)),
+        ) as tf.Scalar;
       }, policy.variables);
       await opt.apply(grads);
       lastLoss = (await value.data())[0];

@@ -38,7 +38,11 @@ export interface TrainBatch {
   dispose(): void;
 }
 
-export function makeBatch(trajs: readonly Trajectory[], maxLen: number, maskInformation: boolean): TrainBatch {
+export function makeBatch(
+  trajs: readonly Trajectory[],
+  maxLen: number,
+  maskInformation: boolean,
+): TrainBatch {
   const longest = Math.max(...trajs.map((t) => t.ids.length));
   const T = bucketLength(longest, maxLen);
   const B = trajs.length;

@@ -43,7 +43,8 @@ export function summarize(preds: readonly Prediction[]): EvalSummary {
     h.em += p.em;
     h.n += 1;
     byHops.set(key, h);
-    if (p.prediction !== null) counts.set(p.prediction.toLowerCase(), (counts.get(p.prediction.toLowerCase()) ?? 0) + 1);
+    if (p.prediction !== null)
+      counts.set(p.prediction.toLowerCase(), (counts.get(p.prediction.toLowerCase()) ?? 0) + 1);
   }
   let top = '';
   let topCount = 0;

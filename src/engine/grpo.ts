@@ -102,7 +102,10 @@ export function grpoLoss(x: LossInputs, c: LossCoefs): LossParts {
     const policyLoss = maskedMean(perToken, x.mask);
     const kl = maskedMean(k3Kl(x.logp, x.refLogp), x.mask);
     const entropy = maskedMean(x.entropy, x.mask);
-    const loss = tf.sub(tf.add(policyLoss, tf.mul(c.klCoef, kl)), tf.mul(c.entropyCoef, entropy)) as tf.Scalar;
+    const loss = tf.sub(
+      tf.add(policyLoss, tf.mul(c.klCoef, kl)),
+      tf.mul(c.entropyCoef, entropy),
+    ) as tf.Scalar;
     const clipFrac = maskedMean(tf.cast(tf.greater(clipped, unclipped), 'float32'), x.mask);
     return { loss, policyLoss, kl, entropy, clipFrac };
   });

@@ -17,9 +17,11 @@ import { isWordPiece, splitPieces } from './text';
 import type { Passage, QAItem } from './types';
 
 const STOPWORDS = new Set(
-  ('a an the of in on at to for from by with and or is are was were be been being it its this that these those ' +
+  (
+    'a an the of in on at to for from by with and or is are was were be been being it its this that these those ' +
     'what which who whom whose where when why how does do did has have had as into than then there their his her ' +
-    'he she they them i you we our your not no yes').split(' '),
+    'he she they them i you we our your not no yes'
+  ).split(' '),
 );
 
 /** Content words of a text: word pieces that are not stopwords. */
@@ -119,14 +121,21 @@ export class PracticeBuilder {
       for (const bridge of nameSpans(sa)) {
         const b = this.byTitle.get(bridge.toLowerCase());
         if (!b || b.id === a.id || this.excluded.has(b.id)) continue;
-        const sbs = sentences(b.text).filter((x) => nameSpans(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()));
+        const sbs = sentences(b.text).filter((x) =>
+          nameSpans(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()),
+        );
         if (!sbs.length) continue;
         const sb = rng.pick(sbs);
         const answer = rng.pick(nameSpans(sb).filter((y) => y.toLowerCase() !== bridge.toLowerCase()));
-        const aPart = replaceOnce(sa.toLowerCase().includes(a.title.toLowerCase()) ? sa : `${a.title}: ${sa}`, bridge, 'the one')
-          .replace(/[.!]\s*$/, '');
+        const aPart = replaceOnce(
+          sa.toLowerCase().includes(a.title.toLowerCase()) ? sa : `${a.title}: ${sa}`,
+          bridge,
+          'the one',
+        ).replace(/[.!]\s*$/, '');
         const bCloze = replaceOnce(sb, answer, 'what').replace(/[.!]\s*$/, '');
-        const bRest = sb.toLowerCase().includes(bridge.toLowerCase()) ? replaceOnce(bCloze, bridge, '') : bCloze;
+        const bRest = sb.toLowerCase().includes(bridge.toLowerCase())
+          ? replaceOnce(bCloze, bridge, '')
+          : bCloze;
         const question = `${bRest.trim()}, for the one in: ${aPart}`;
         const q1 = contentWords(aPart).join(' ');
         const q2 = [...contentWords(bridge), ...contentWords(bRest)].join(' ');
@@ -158,10 +167,17 @@ export class PracticeBuilder {
   next(rng: Rng, mix = { cloze: 0.45, chain: 0.35 }): Demo {
     for (let tries = 0; tries < 200; tries++) {
       const u = rng.next();
-      const d = u < mix.cloze ? this.cloze(rng) : u < mix.cloze + mix.chain ? this.chain(rng) : this.questionFormat(rng);
+      const d =
+        u < mix.cloze
+          ? this.cloze(rng)
+          : u < mix.cloze + mix.chain
+            ? this.chain(rng)
+            : this.questionFormat(rng);
       if (d && (this.cfg.mode === 'search' || d.searches.length === 1)) return d;
     }
-    throw new Error('practice: the corpus yields no usable demonstrations (no capitalised name spans found?)');
+    throw new Error(
+      'practice: the corpus yields no usable demonstrations (no capitalised name spans found?)',
+    );
   }
 }
 

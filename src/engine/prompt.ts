@@ -65,7 +65,8 @@ export const INVALID_ACTION_TEXT =
   'If I want to give the final answer, I should put the answer between <answer> and </answer>. Let me try again.';
 
 /** The same message in a few tokens, for the short prompt style. */
-export const SHORT_INVALID_ACTION_TEXT = 'Invalid action. Use <search> query </search> or <answer> answer </answer>.';
+export const SHORT_INVALID_ACTION_TEXT =
+  'Invalid action. Use <search> query </search> or <answer> answer </answer>.';
 
 export function invalidActionText(style: PromptStyle): string {
   return style === 'paper' ? INVALID_ACTION_TEXT : SHORT_INVALID_ACTION_TEXT;

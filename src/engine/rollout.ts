@@ -39,7 +39,7 @@ export interface Trajectory {
   searches: SearchCall[];
   turns: number;
   validActions: number;
-  /** Searches that were executed and returned passages. */
+  /** Search actions executed by the environment (Search-R1's valid_search count), whatever they retrieved. */
   validSearches: number;
   /** Ended with an <answer> action. */
   answered: boolean;
@@ -167,7 +167,9 @@ export class RolloutEnv {
       // generates until its round ends, then all observations are fed in one batched call.
       const pending = new Map<number, number[]>();
       while (rows.some((r) => !r.done)) {
-        const generating = rows.map((r, row) => (!r.done && !pending.has(row) ? row : -1)).filter((row) => row >= 0);
+        const generating = rows
+          .map((r, row) => (!r.done && !pending.has(row) ? row : -1))
+          .filter((row) => row >= 0);
         if (!generating.length) {
           await feed([...pending].map(([row, tokens]) => ({ row, tokens })));
           pending.clear();

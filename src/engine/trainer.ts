@@ -135,7 +135,8 @@ export class GrpoTrainer {
         ref: tf.gather(refLogp, idxT) as tf.Tensor2D,
         adv: tf.tensor1d(idx.map((i) => advantages[i])),
       }));
-      let parts: { kl: tf.Scalar; entropy: tf.Scalar; clipFrac: tf.Scalar; policyLoss: tf.Scalar } | null = null;
+      let parts: { kl: tf.Scalar; entropy: tf.Scalar; clipFrac: tf.Scalar; policyLoss: tf.Scalar } | null =
+        null;
       const { value, grads } = tf.variableGrads(() => {
         const { logp, entropy } = this.policy.scoreTokens(sub.tokens, { select: subSelect });
         const out = grpoLoss(
@@ -152,8 +153,18 @@ export class GrpoTrainer {
       }, this.policy.variables);
       const report = await this.optimizer.apply(grads);
       if (!report.applied) skipped++;
-      const p = parts as unknown as { kl: tf.Scalar; entropy: tf.Scalar; clipFrac: tf.Scalar; policyLoss: tf.Scalar };
-      const [kl, ent, cf, pl] = await Promise.all([p.kl.data(), p.entropy.data(), p.clipFrac.data(), p.policyLoss.data()]);
+      const p = parts as unknown as {
+        kl: tf.Scalar;
+        entropy: tf.Scalar;
+        clipFrac: tf.Scalar;
+        policyLoss: tf.Scalar;
+      };
+      const [kl, ent, cf, pl] = await Promise.all([
+        p.kl.data(),
+        p.entropy.data(),
+        p.clipFrac.data(),
+        p.policyLoss.data(),
+      ]);
       sums.kl += kl[0];
       sums.entropy += ent[0];
       sums.clipFrac += cf[0];
@@ -161,7 +172,19 @@ export class GrpoTrainer {
       sums.gradNorm += report.gradNorm;
       sums.lr += report.lr;
       sums.n += 1;
-      tf.dispose([value, idxT, sub.tokens, sub.mask, sub.old, sub.ref, sub.adv, p.kl, p.entropy, p.clipFrac, p.policyLoss]);
+      tf.dispose([
+        value,
+        idxT,
+        sub.tokens,
+        sub.mask,
+        sub.old,
+        sub.ref,
+        sub.adv,
+        p.kl,
+        p.entropy,
+        p.clipFrac,
+        p.policyLoss,
+      ]);
       tf.dispose(Object.values(grads));
     }
     const updateTokens = batch.length * B;

@@ -30,7 +30,10 @@ export function connectWorker(store: AppStore, worker: WorkerLike, baseUrl: stri
   });
   worker.addEventListener('error', (e) => {
     const where = e.filename ? ` (${e.filename}:${e.lineno})` : '';
-    store.setState({ phase: 'error', error: `training worker failed: ${e.message || 'unknown error'}${where}` });
+    store.setState({
+      phase: 'error',
+      error: `training worker failed: ${e.message || 'unknown error'}${where}`,
+    });
   });
   send({ type: 'init', runId: store.getState().runId, baseUrl });
 

@@ -11,7 +11,14 @@ export type PresetName = 'browser' | 'test';
 
 export const PRESETS: Record<PresetName, Omit<BrowserSettings, 'corpus'>> = {
   /** The default in the page: a short practice phase, then small GRPO steps. */
-  browser: { seed: 1, baseSteps: 60, baseBatch: 16, groupSize: 4, questionsPerStep: 4, maskInformation: true },
+  browser: {
+    seed: 1,
+    baseSteps: 60,
+    baseBatch: 16,
+    groupSize: 4,
+    questionsPerStep: 4,
+    maskInformation: true,
+  },
   /** The end-to-end test (software WebGPU is slow): the smallest run that still exercises every stage. */
   test: { seed: 1, baseSteps: 5, baseBatch: 4, groupSize: 2, questionsPerStep: 2, maskInformation: true },
 };
@@ -30,7 +37,10 @@ const NUMERIC: (keyof Omit<BrowserSettings, 'corpus' | 'maskInformation'>)[] = [
 ];
 
 /** Settings from the URL: `?preset=test&corpus=world&baseSteps=20&groupSize=4&mask=0` (unknown keys ignored). */
-export function settingsFromQuery(search: string): { preset: PresetName; settings: Partial<BrowserSettings> } {
+export function settingsFromQuery(search: string): {
+  preset: PresetName;
+  settings: Partial<BrowserSettings>;
+} {
   const q = new URLSearchParams(search);
   const out: Partial<BrowserSettings> = {};
   for (const k of NUMERIC) {
@@ -50,6 +60,9 @@ export function runConfigFor(s: BrowserSettings): RunConfig {
   cfg.grpo.questionsPerStep = s.questionsPerStep;
   cfg.grpo.maskInformation = s.maskInformation;
   // Mini-batches of at least two rows each.
-  cfg.grpo.miniBatches = Math.max(1, Math.min(cfg.grpo.miniBatches, Math.floor((s.groupSize * s.questionsPerStep) / 2)));
+  cfg.grpo.miniBatches = Math.max(
+    1,
+    Math.min(cfg.grpo.miniBatches, Math.floor((s.groupSize * s.questionsPerStep) / 2)),
+  );
   return cfg;
 }

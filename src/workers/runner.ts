@@ -15,7 +15,14 @@ import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engi
 import type { Tokenizer } from '../engine/tokenizer';
 import { GrpoTrainer, type StepResult } from '../engine/trainer';
 import { runConfigFor } from './presets';
-import type { BrowserSettings, CorpusInfo, FromWorker, Progress, SampleTrajectory, Segment } from './protocol';
+import type {
+  BrowserSettings,
+  CorpusInfo,
+  FromWorker,
+  Progress,
+  SampleTrajectory,
+  Segment,
+} from './protocol';
 
 export interface LoadedCorpus {
   info: CorpusInfo;
@@ -32,7 +39,9 @@ async function fetchText(url: URL): Promise<string> {
 /** Fetch and validate a shipped corpus (all three files) and index it for search. */
 export async function loadCorpus(baseUrl: string, info: CorpusInfo): Promise<LoadedCorpus> {
   const dir = new URL('corpus/', baseUrl);
-  const [c, tr, te] = await Promise.all([info.corpus, info.train, info.test].map((f) => fetchText(new URL(f, dir))));
+  const [c, tr, te] = await Promise.all(
+    [info.corpus, info.train, info.test].map((f) => fetchText(new URL(f, dir))),
+  );
   const data: Dataset = {
     corpus: parseCorpus(c, info.corpus),
     train: parseQA(tr, info.train),
@@ -65,7 +74,10 @@ export function pickSample(r: StepResult, tok: Tokenizer): SampleTrajectory {
   let best = 0;
   r.trajectories.forEach((t, i) => {
     const b = r.trajectories[best];
-    if (r.rewards[i] > r.rewards[best] || (r.rewards[i] === r.rewards[best] && t.validSearches > b.validSearches)) {
+    if (
+      r.rewards[i] > r.rewards[best] ||
+      (r.rewards[i] === r.rewards[best] && t.validSearches > b.validSearches)
+    ) {
       best = i;
     }
   });
@@ -153,7 +165,12 @@ export class Run {
       const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
       const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout);
       let lastPost = 0;
-      this.status('base', `practice 0/${base.steps}`, { step: 0, steps: base.steps, loss: NaN, tokensPerSec: 0 });
+      this.status('base', `practice 0/${base.steps}`, {
+        step: 0,
+        steps: base.steps,
+        loss: NaN,
+        tokensPerSec: 0,
+      });
       await trainBase(
         policy,
         env,

@@ -19,15 +19,14 @@ let run: Run | null = null;
 const corpora = new Map<string, Promise<LoadedCorpus>>();
 
 async function init(runId: number): Promise<CorpusInfo[]> {
-  // Vite fingerprints the wasm files, so the backend gets a name → URL map rather than a directory prefix
-  // (backend.ts's `wasmPath` takes only a prefix). The same module instance is what backend.ts imports later.
-  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-  setWasmPaths({
-    'tfjs-backend-wasm.wasm': new URL(wasmPlain, baseUrl).href,
-    'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, baseUrl).href,
-    'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, baseUrl).href,
+  // Vite fingerprints the wasm files, so the backend gets a name → URL map rather than a directory prefix.
+  const choice = await selectBackend('auto', {
+    wasmPath: {
+      'tfjs-backend-wasm.wasm': new URL(wasmPlain, baseUrl).href,
+      'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, baseUrl).href,
+      'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, baseUrl).href,
+    },
   });
-  const choice = await selectBackend('auto');
   post({ type: 'backend', runId, backend: choice.backend, notice: choice.notice });
   const res = await fetch(new URL('corpus/index.json', baseUrl));
   if (!res.ok) throw new Error(`could not load corpus/index.json: HTTP ${res.status}`);
@@ -104,5 +103,7 @@ async function handle(m: ToWorker): Promise<void> {
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
-  handle(m).catch((err: unknown) => post({ type: 'error', runId: m.runId ?? currentRunId, message: describe(err) }));
+  handle(m).catch((err: unknown) =>
+    post({ type: 'error', runId: m.runId ?? currentRunId, message: describe(err) }),
+  );
 };

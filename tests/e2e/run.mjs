@@ -1,5 +1,5 @@
 // End-to-end check of the built app in headless Chromium (Debian's /usr/bin/chromium via playwright-core).
-// Usage: npx vite build && node tests/e2e/run.mjs   (env E2E_TIMEOUT_S scales the generous waits; default 600)
+// Usage: npx vite build && node tests/e2e/run.mjs   (env E2E_TIMEOUT_S scales the generous waits; default 900)
 // Serves dist/ with scripts/serve.mjs on a free port, opens /?preset=test (a tiny run), and checks: no console
 // errors, WebGPU backend badge, Play yields a trajectory with search + information segments and a metrics row,
 // Pause stops the step counter, the search inspector returns scored passages. Saves docs/screenshot.png.
@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
-const LONG = Number(process.env.E2E_TIMEOUT_S ?? 600) * 1000;
+const LONG = Number(process.env.E2E_TIMEOUT_S ?? 900) * 1000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const results = [];
@@ -139,7 +139,9 @@ async function main() {
       if (await page.locator('[data-testid=error]').count()) {
         throw new Error(await page.locator('[data-testid=error]').innerText());
       }
-      log(`       (search + information seen at GRPO step ${await page.locator('[data-testid=step-count]').innerText()})`);
+      log(
+        `       (search + information seen at GRPO step ${await page.locator('[data-testid=step-count]').innerText()})`,
+      );
     });
 
     await check('Pause stops the step counter', async () => {
@@ -153,7 +155,8 @@ async function main() {
       await page.waitForTimeout(4000);
       const after = await page.locator('[data-testid=step-count]').innerText();
       if (before !== after) throw new Error(`step counter moved from ${before} to ${after} while paused`);
-      if (await page.locator('[data-testid=play]').isDisabled()) throw new Error('Play is not enabled after pause');
+      if (await page.locator('[data-testid=play]').isDisabled())
+        throw new Error('Play is not enabled after pause');
     });
 
     await check('search inspector returns scored passages', async () => {
@@ -161,7 +164,35 @@ async function main() {
       await page.click('[data-testid=search-button]');
       await page.waitForSelector('[data-testid=search-hit]', { timeout: 60_000 });
       const hits = await page.locator('[data-testid=search-hit]').allInnerTexts();
-      if (!hits.length || !hits.every((h) => /score \d+\.\d{3}/.test(h))) throw new Error(`hits: ${hits.join(' / ')}`);
+      if (!hits.length || !hits.every((h) => /score \d+\.\d{3}/.test(h)))
+        throw new Error(`hits: ${hits.join(' / ')}`);
+    });
+
+    await check('bad data shows a readable error naming file and line', async () => {
+      const bad = await browser.newContext();
+      try {
+        // Dedicated-worker fetches go through the context's routes: serve a broken QA file to the worker.
+        await bad.route('**/corpus/countries/train.jsonl', (r) =>
+          r.fulfill({
+            status: 200,
+            contentType: 'application/x-ndjson',
+            body: '{"id": "q1", "question": "x"\n',
+          }),
+        );
+        const p2 = await bad.newPage();
+        await p2.goto(`http://localhost:${port}/?preset=test&corpus=countries`);
+        await p2.waitForFunction(
+          () => document.querySelector('[data-testid=status]')?.textContent?.includes('ready'),
+          null,
+          { timeout: LONG },
+        );
+        await p2.click('[data-testid=play]');
+        await p2.waitForSelector('[data-testid=error]', { timeout: 60_000 });
+        const text = await p2.locator('[data-testid=error]').innerText();
+        if (!/train\.jsonl line 1: invalid JSON/.test(text)) throw new Error(`error text: ${text}`);
+      } finally {
+        await bad.close();
+      }
     });
 
     await check('no console errors during the run', async () => {

@@ -9,7 +9,15 @@ import { create, globals } from 'webgpu';
 import { Rng } from '../../src/engine/rng';
 import { type ModelConfig, Policy } from '../../src/engine/model';
 
-const cfg: ModelConfig = { vocabSize: 50, dModel: 32, nLayers: 2, nHeads: 4, contextLen: 32, ffMult: 2, pointer: true };
+const cfg: ModelConfig = {
+  vocabSize: 50,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 4,
+  contextLen: 32,
+  ffMult: 2,
+  pointer: true,
+};
 
 beforeAll(async () => {
   Object.assign(globalThis, globals);
@@ -46,7 +54,8 @@ async function runOn(backend: string) {
     const { logp: l, entropy } = p.scoreTokens(tok);
     return l.sum().neg().sub(entropy.sum().mul(0.1)) as tf.Scalar;
   });
-  const gradOf = async (name: string) => Array.from(await grads[p.variables[p.paramNames.indexOf(name)].name].data());
+  const gradOf = async (name: string) =>
+    Array.from(await grads[p.variables[p.paramNames.indexOf(name)].name].data());
   const out = {
     logp: Array.from(await logp.data()),
     embGrad: await gradOf('tok_emb'),
@@ -55,8 +64,16 @@ async function runOn(backend: string) {
     probs: [] as number[],
   };
   const state = p.startDecode(3);
-  await p.feed(state, [{ row: 0, tokens: rows[0].slice(0, 7) }, { row: 2, tokens: rows[2].slice(0, 3) }]);
-  out.probs = Array.from(await p.feed(state, [{ row: 0, tokens: rows[0].slice(7, 9) }, { row: 1, tokens: [rows[1][0]] }]));
+  await p.feed(state, [
+    { row: 0, tokens: rows[0].slice(0, 7) },
+    { row: 2, tokens: rows[2].slice(0, 3) },
+  ]);
+  out.probs = Array.from(
+    await p.feed(state, [
+      { row: 0, tokens: rows[0].slice(7, 9) },
+      { row: 1, tokens: [rows[1][0]] },
+    ]),
+  );
   state.dispose();
   tf.dispose([tok, logp, value, ...Object.values(grads)]);
   p.dispose();

@@ -203,7 +203,8 @@ describe('fuzz: seeded mutations of valid files', () => {
         case 1: // insert a structural piece
           s = s.slice(0, at) + rng.pick(pieces) + s.slice(at);
           break;
-        case 2: { // duplicate a line
+        case 2: {
+          // duplicate a line
           const lines = s.split('\n');
           const i = rng.int(lines.length);
           lines.splice(i, 0, lines[i]);

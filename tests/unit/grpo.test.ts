@@ -63,7 +63,13 @@ function referenceLoss(
       n++;
     }
   }
-  return { policyLoss: pl / n, kl: kl / n, entropy: en / n, clipFrac: clipped / n, loss: pl / n + c.klCoef * (kl / n) - c.entropyCoef * (en / n) };
+  return {
+    policyLoss: pl / n,
+    kl: kl / n,
+    entropy: en / n,
+    clipFrac: clipped / n,
+    loss: pl / n + c.klCoef * (kl / n) - c.entropyCoef * (en / n),
+  };
 }
 
 describe('grpoLoss', () => {
@@ -106,7 +112,8 @@ describe('grpoLoss', () => {
       return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]]));
     });
     const want = referenceLoss(logp, old, ref, ent, adv, mask, c);
-    for (const k of ['loss', 'policyLoss', 'kl', 'entropy', 'clipFrac'] as const) expect(out[k]).toBeCloseTo(want[k], 5);
+    for (const k of ['loss', 'policyLoss', 'kl', 'entropy', 'clipFrac'] as const)
+      expect(out[k]).toBeCloseTo(want[k], 5);
     // one hand-checked token: b=0, t=0: ratio e^0.3 = 1.34986 > 1.2 → clipped; −1.5·1.2 = −1.8
     expect(want.clipFrac).toBeGreaterThan(0);
   });

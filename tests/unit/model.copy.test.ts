@@ -31,7 +31,15 @@ beforeAll(async () => {
 
 describe('copy head', () => {
   it('learns to copy names never seen in training', async () => {
-    const cfg: ModelConfig = { vocabSize: 256, dModel: 32, nLayers: 1, nHeads: 2, contextLen: 16, ffMult: 2, pointer: true };
+    const cfg: ModelConfig = {
+      vocabSize: 256,
+      dModel: 32,
+      nLayers: 1,
+      nHeads: 2,
+      contextLen: 16,
+      ffMult: 2,
+      pointer: true,
+    };
     const p = Policy.create(cfg, 1);
     const rng = new Rng(2);
     const opt = tf.train.adam(0.01);

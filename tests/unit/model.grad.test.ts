@@ -10,7 +10,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng';
 import { type ModelConfig, Policy, forceEmbeddingGradRoute } from '../../src/engine/model';
 
-const cfg: ModelConfig = { vocabSize: 20, dModel: 16, nLayers: 2, nHeads: 2, contextLen: 16, ffMult: 2, pointer: true };
+const cfg: ModelConfig = {
+  vocabSize: 20,
+  dModel: 16,
+  nLayers: 2,
+  nHeads: 2,
+  contextLen: 16,
+  ffMult: 2,
+  pointer: true,
+};
 
 function roughen(p: Policy, seed: number, scale = 0.3): void {
   const rng = new Rng(seed);

@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng';
-import { type ModelConfig, Policy, fromCheckpoint, fromJSONBase64, toCheckpoint, toJSONBase64 } from '../../src/engine/model';
+import {
+  type ModelConfig,
+  Policy,
+  fromCheckpoint,
+  fromJSONBase64,
+  toCheckpoint,
+  toJSONBase64,
+} from '../../src/engine/model';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   vocabSize: 40,
@@ -166,7 +173,9 @@ describe('cached decoding matches scoreTokens', () => {
         }
       }
       expect(checked).toBeGreaterThan(20);
-      expect(() => p.feed(state, [{ row: 0, tokens: new Array<number>(T).fill(1) }])).rejects.toThrow(/contextLen/);
+      expect(() => p.feed(state, [{ row: 0, tokens: new Array<number>(T).fill(1) }])).rejects.toThrow(
+        /contextLen/,
+      );
       state.dispose();
       p.dispose();
     });
@@ -219,7 +228,10 @@ describe('seeds, cloning, serialisation', () => {
     const bytes = new Uint8Array(bin.buffer.slice(0));
     const viaBin = fromCheckpoint(json, bytes);
     const viaB64 = fromJSONBase64(JSON.parse(JSON.stringify(toJSONBase64(s))));
-    const viaPlain = { config: s.config, weights: s.weights.map((w) => ({ ...w, data: Array.from(w.data) })) };
+    const viaPlain = {
+      config: s.config,
+      weights: s.weights.map((w) => ({ ...w, data: Array.from(w.data) })),
+    };
     for (const ser of [viaBin, viaB64, viaPlain]) {
       const q = Policy.deserialize(ser);
       expect(await scoreArrays(q, rows)).toEqual(want);
@@ -267,7 +279,10 @@ describe('memory', () => {
     const state = p.startDecode(3);
     const withState = tf.memory().numTensors;
     await p.feed(state, [{ row: 0, tokens: [1, 2, 3] }]);
-    await p.feed(state, [{ row: 1, tokens: [4] }, { row: 2, tokens: [5, 6] }]);
+    await p.feed(state, [
+      { row: 1, tokens: [4] },
+      { row: 2, tokens: [5, 6] },
+    ]);
     await p.feed(state, [{ row: 0, tokens: [7] }]);
     expect(tf.memory().numTensors).toBe(withState);
     state.dispose();

@@ -11,9 +11,24 @@ import { buildTokenizer, newPolicy } from '../../src/engine/session';
 import type { Passage, QAItem } from '../../src/engine/types';
 
 const corpus: Passage[] = [
-  { id: '0', title: 'Zorvak Lint', text: 'Zorvak Lint was born in Telmar.', contents: '"Zorvak Lint"\nZorvak Lint was born in Telmar.' },
-  { id: '1', title: 'Telmar', text: 'Telmar is a city in Quelaria.', contents: '"Telmar"\nTelmar is a city in Quelaria.' },
-  { id: '2', title: 'Brimcorp', text: 'Brimcorp was founded by Zorvak Lint.', contents: '"Brimcorp"\nBrimcorp was founded by Zorvak Lint.' },
+  {
+    id: '0',
+    title: 'Zorvak Lint',
+    text: 'Zorvak Lint was born in Telmar.',
+    contents: '"Zorvak Lint"\nZorvak Lint was born in Telmar.',
+  },
+  {
+    id: '1',
+    title: 'Telmar',
+    text: 'Telmar is a city in Quelaria.',
+    contents: '"Telmar"\nTelmar is a city in Quelaria.',
+  },
+  {
+    id: '2',
+    title: 'Brimcorp',
+    text: 'Brimcorp was founded by Zorvak Lint.',
+    contents: '"Brimcorp"\nBrimcorp was founded by Zorvak Lint.',
+  },
 ];
 const items: QAItem[] = [
   { id: 'q1', question: 'Where was Zorvak Lint born', golden_answers: ['Telmar'] },
@@ -46,8 +61,14 @@ const cfg = (o: Partial<RolloutConfig> = {}): RolloutConfig => ({ ...defaultRoll
 
 describe('parseAction', () => {
   it('takes the first complete action, content trimmed', () => {
-    expect(parseAction('x <search> a b </search> <answer> c </answer>')).toEqual({ kind: 'search', content: 'a b' });
-    expect(parseAction('<answer> z </answer> <search> q </search>')).toEqual({ kind: 'answer', content: 'z' });
+    expect(parseAction('x <search> a b </search> <answer> c </answer>')).toEqual({
+      kind: 'search',
+      content: 'a b',
+    });
+    expect(parseAction('<answer> z </answer> <search> q </search>')).toEqual({
+      kind: 'answer',
+      content: 'z',
+    });
     expect(parseAction('<search> unfinished')).toBeNull();
   });
 });
@@ -62,7 +83,9 @@ describe('rollout loop', () => {
     expect(t.turns).toBe(2);
     expect(t.searches[0].query).toBe('zorvak lint born');
     expect(t.searches[0].docs[0].id).toBe('0');
-    expect(t.response).toMatch(/^<search> zorvak lint born <\/search> <information> doc 1 \( title : " zorvak lint " \)/);
+    expect(t.response).toMatch(
+      /^<search> zorvak lint born <\/search> <information> doc 1 \( title : " zorvak lint " \)/,
+    );
     expect(t.response.endsWith('<answer> telmar </answer>')).toBe(true);
     // The mask is built while appending: generated tokens 1, every information token 0.
     const info = t.roles.map((r, i) => [r, t.gen[i]] as const).filter(([r]) => r === 'information');
@@ -75,7 +98,12 @@ describe('rollout loop', () => {
 
   it('appends the invalid-action text (masked) and counts the round', async () => {
     const script = ['telmar', 'telmar', 'telmar', 'telmar'];
-    const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg({ maxTurnTokens: 3, maxTurns: 1 }));
+    const env = new RolloutEnv(
+      scriptedPolicy([script]),
+      tokenizer,
+      retriever,
+      cfg({ maxTurnTokens: 3, maxTurns: 1 }),
+    );
     const [t] = await env.run([items[0]], new Rng(1));
     expect(t.answered).toBe(false);
     expect(t.turns).toBe(2); // one invalid round + the forced final round
@@ -106,12 +134,25 @@ describe('rollout loop', () => {
     const [a, b] = await env.run(items, new Rng(1));
     expect(a.response).toBe('<answer> telmar </answer>');
     expect(b.response).toBe('<think> city </think> <answer> zorvak lint </answer>');
-    expect(b.roles.slice(b.promptLen)).toEqual(['think', 'think', 'think', 'answer', 'answer', 'answer', 'answer']);
+    expect(b.roles.slice(b.promptLen)).toEqual([
+      'think',
+      'think',
+      'think',
+      'answer',
+      'answer',
+      'answer',
+      'answer',
+    ]);
   });
 
   it('caps observations and never exceeds the context', async () => {
     const script = ['<search>', 'telmar', '</search>'];
-    const env = new RolloutEnv(scriptedPolicy([script], 64), tokenizer, retriever, cfg({ maxObsTokens: 12, maxTurns: 3 }));
+    const env = new RolloutEnv(
+      scriptedPolicy([script], 64),
+      tokenizer,
+      retriever,
+      cfg({ maxObsTokens: 12, maxTurns: 3 }),
+    );
     const [t] = await env.run([items[0]], new Rng(1));
     const infoRuns = t.roles.filter((r) => r === 'information').length;
     expect(infoRuns).toBeLessThanOrEqual(12 * 3);

@@ -35,7 +35,9 @@ describe('sampling', () => {
   });
   it('top-p keeps the smallest nucleus reaching the mass', () => {
     const d = adjustedDistribution(p, 0, 4, { temperature: 1, topP: 0.7 });
-    expect(Array.from(d)).toEqual([0, 0.6 / 0.9, 0.3 / 0.9, 0].map((x) => expect.closeTo(x, 6) as unknown as number));
+    expect(Array.from(d)).toEqual(
+      [0, 0.6 / 0.9, 0.3 / 0.9, 0].map((x) => expect.closeTo(x, 6) as unknown as number),
+    );
   });
   it('never samples banned or zero-probability tokens, and matches the distribution', () => {
     const rng = new Rng(5);

@@ -28,22 +28,45 @@ const corpus: Passage[] = [
   }),
 ];
 const SENTINEL = 'Xylophonequux';
-const train: QAItem[] = names.map((n, i) => ({ id: `q${i}`, question: `Where was ${n} born?`, golden_answers: [cities[i], SENTINEL] }));
+const train: QAItem[] = names.map((n, i) => ({
+  id: `q${i}`,
+  question: `Where was ${n} born?`,
+  golden_answers: [cities[i], SENTINEL],
+}));
 
 describe('AdamW', () => {
   it('matches one hand-computed step (bias-corrected, decoupled decay)', async () => {
     const w = tf.variable(tf.tensor2d([[1, -2]]), true, 'w_test');
-    const opt = new AdamW([w], { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, gradClip: 0, warmupSteps: 0 });
+    const opt = new AdamW([w], {
+      lr: 0.1,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.5,
+      gradClip: 0,
+      warmupSteps: 0,
+    });
     const g = tf.tensor2d([[0.5, 0.5]]);
     await opt.apply({ w_test: g });
     // step 1: m̂ = g, v̂ = g², update = g/|g| = 1 → θ − 0.1·(1 + 0.5·θ)
-    expect(Array.from(w.dataSync())).toEqual([expect.closeTo(1 - 0.1 * (1 + 0.5), 6), expect.closeTo(-2 - 0.1 * (1 - 1), 6)]);
+    expect(Array.from(w.dataSync())).toEqual([
+      expect.closeTo(1 - 0.1 * (1 + 0.5), 6),
+      expect.closeTo(-2 - 0.1 * (1 - 1), 6),
+    ]);
     tf.dispose([w, g]);
     opt.dispose();
   });
   it('clips the global gradient norm and skips non-finite gradients', async () => {
     const w = tf.variable(tf.tensor1d([0, 0]), true, 'w_clip');
-    const opt = new AdamW([w], { lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, gradClip: 1, warmupSteps: 0 });
+    const opt = new AdamW([w], {
+      lr: 1,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      gradClip: 1,
+      warmupSteps: 0,
+    });
     const bad = tf.tensor1d([NaN, 1]);
     const r1 = await opt.apply({ w_clip: bad });
     expect(r1.applied).toBe(false);
@@ -96,7 +119,14 @@ describe('practice', () => {
     const builder = new PracticeBuilder(corpus, train, retriever, cfg);
     const losses: number[] = [];
     const before = tf.memory().numTensors;
-    await trainBase(policy, env, builder, { steps: 16, batchSize: 4, lr: 3e-3, warmupSteps: 2 }, new Rng(2), (p) => losses.push(p.loss));
+    await trainBase(
+      policy,
+      env,
+      builder,
+      { steps: 16, batchSize: 4, lr: 3e-3, warmupSteps: 2 },
+      new Rng(2),
+      (p) => losses.push(p.loss),
+    );
     expect(tf.memory().numTensors).toBe(before);
     const head = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
     const tail = losses.slice(-3).reduce((a, b) => a + b) / 3;
@@ -114,7 +144,16 @@ describe('GrpoTrainer', () => {
     const reference = policy.cloneFrozen();
     const grpo = { ...defaultGrpoConfig(), groupSize: 3, questionsPerStep: 2, entropyCoef: 0.01 };
     const rollout = { ...defaultRolloutConfig(), maxTurnTokens: 6 };
-    const trainer = new GrpoTrainer(policy, reference, tokenizer, retriever, train, grpo, rollout, new Rng(seed));
+    const trainer = new GrpoTrainer(
+      policy,
+      reference,
+      tokenizer,
+      retriever,
+      train,
+      grpo,
+      rollout,
+      new Rng(seed),
+    );
     const w0 = Array.from(policy.variables[0].dataSync());
     const counts: number[] = [];
     const metrics = [];
@@ -134,7 +173,16 @@ describe('GrpoTrainer', () => {
     expect(new Set(counts).size).toBe(1);
     expect(w1).not.toEqual(w0);
     for (const m of metrics) {
-      for (const k of ['reward', 'kl', 'entropy', 'clipFrac', 'gradNorm', 'responseLength', 'validSearches', 'spread'] as const) {
+      for (const k of [
+        'reward',
+        'kl',
+        'entropy',
+        'clipFrac',
+        'gradNorm',
+        'responseLength',
+        'validSearches',
+        'spread',
+      ] as const) {
         expect(Number.isFinite(m[k])).toBe(true);
       }
       expect(m.skippedUpdates).toBe(0);

@@ -90,10 +90,13 @@ export function validateRows(state: DecodeState, rows: FeedRow[]): void {
     seen.add(row);
     if (tokens.length === 0) throw new Error(`feed: row ${row} has no tokens`);
     if (state.lengths[row] + tokens.length > C) {
-      throw new Error(`feed: row ${row} would hold ${state.lengths[row] + tokens.length} > contextLen ${C} tokens`);
+      throw new Error(
+        `feed: row ${row} would hold ${state.lengths[row] + tokens.length} > contextLen ${C} tokens`,
+      );
     }
     for (const t of tokens) {
-      if (!Number.isInteger(t) || t < 0 || t >= state.cfg.vocabSize) throw new Error(`feed: bad token id ${t}`);
+      if (!Number.isInteger(t) || t < 0 || t >= state.cfg.vocabSize)
+        throw new Error(`feed: bad token id ${t}`);
     }
   }
 }
@@ -123,7 +126,8 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     attnBias: new Float32Array(B * S * C),
     ptrBias: new Float32Array(B * C),
   };
-  for (let b = 0; b < B; b++) for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
   for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) c.writeIdx[b * C + j] = j;
   for (const { row, tokens } of rows) {
     const len = state.lengths[row];
@@ -160,18 +164,36 @@ interface OneSlot {
  * (a one-hot matMul write costs B·D·S·C and dominated long observation chunks).
  * keys: cache [B, H, dh, C], x [B, S, D]; values: cache [B, H, C, dh]; pointer keys: cache [B, C, P].
  */
-function writeKeys(cache: tf.Tensor, idx: tf.Tensor | null, x: tf.Tensor, H: number, one: OneSlot | null): tf.Tensor {
+function writeKeys(
+  cache: tf.Tensor,
+  idx: tf.Tensor | null,
+  x: tf.Tensor,
+  H: number,
+  one: OneSlot | null,
+): tf.Tensor {
   const [B, , dh, C] = cache.shape;
   const S = x.shape[1] as number;
-  if (one) return cache.mul(one.keep.reshape([B, 1, 1, C])).add(x.reshape([B, H, dh, 1]).mul(one.wr.reshape([B, 1, 1, C])));
+  if (one)
+    return cache
+      .mul(one.keep.reshape([B, 1, 1, C]))
+      .add(x.reshape([B, H, dh, 1]).mul(one.wr.reshape([B, 1, 1, C])));
   const xT = x.reshape([B, S, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, S]
   return tf.gather(tf.concat([cache, xT], 3), idx!, 3, 1); // [B, H, dh, C]
 }
 
-function writeValues(cache: tf.Tensor, idx: tf.Tensor | null, x: tf.Tensor, H: number, one: OneSlot | null): tf.Tensor {
+function writeValues(
+  cache: tf.Tensor,
+  idx: tf.Tensor | null,
+  x: tf.Tensor,
+  H: number,
+  one: OneSlot | null,
+): tf.Tensor {
   const [B, , C, dh] = cache.shape;
   const S = x.shape[1] as number;
-  if (one) return cache.mul(one.keep.reshape([B, 1, C, 1])).add(x.reshape([B, H, 1, dh]).mul(one.wr.reshape([B, 1, C, 1])));
+  if (one)
+    return cache
+      .mul(one.keep.reshape([B, 1, C, 1]))
+      .add(x.reshape([B, H, 1, dh]).mul(one.wr.reshape([B, 1, C, 1])));
   const xT = x.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
   return tf.gather(tf.concat([cache, xT], 2), idx!, 2, 1); // [B, H, C, dh]
 }
@@ -200,7 +222,10 @@ export function feedTensors(
   const idx = S === 1 ? null : tf.tensor2d(c.writeIdx, [B, C], 'int32'); // [B, C]
   let one: OneSlot | null = null;
   if (S === 1) {
-    const wr = tf.oneHot(pos.reshape([B]), C).cast('float32').mul(tf.tensor2d(c.write, [B, 1])); // [B, C]
+    const wr = tf
+      .oneHot(pos.reshape([B]), C)
+      .cast('float32')
+      .mul(tf.tensor2d(c.write, [B, 1])); // [B, C]
     one = { wr, keep: tf.scalar(1).sub(wr) };
   }
   const mask = tf.tensor4d(c.attnBias, [B, 1, S, C]); // [B, 1, S, C] 0 / −1e9
@@ -212,7 +237,10 @@ export function feedTensors(
     k.push(writeKeys(state.kCache[l], idx, kn, H, one)); // [B, H, dh, C]
     v.push(writeValues(state.vCache[l], idx, vn, H, one)); // [B, H, C, dh]
     const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
-    const scores = tf.matMul(q, k[l]).mul(1 / Math.sqrt(dh)).add(mask); // [B, H, S, C]
+    const scores = tf
+      .matMul(q, k[l])
+      .mul(1 / Math.sqrt(dh))
+      .add(mask); // [B, H, S, C]
     const o = tf.matMul(tf.softmax(scores), v[l]).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
     x = x.add(linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`])); // [B, S, D]
     x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, S, D]
@@ -224,10 +252,14 @@ export function feedTensors(
   if (!cfg.pointer || !state.pkCache) return { out: pv, k, v, pk: null };
 
   const P = pointerDim(cfg);
-  const ePrev = tf.gather(w.tok_emb, tf.tensor2d(c.prevIds, [B, S], 'int32')).mul(tf.tensor3d(c.prevOk, [B, S, 1])); // [B, S, D]
+  const ePrev = tf
+    .gather(w.tok_emb, tf.tensor2d(c.prevIds, [B, S], 'int32'))
+    .mul(tf.tensor3d(c.prevOk, [B, S, 1])); // [B, S, D]
   const pkNew = linear(hf, w['ptr.wk_h']).add(linear(ePrev, w['ptr.wk_e'])); // [B, S, P]
   const pk = one
-    ? state.pkCache.mul(one.keep.reshape([B, C, 1])).add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
+    ? state.pkCache
+        .mul(one.keep.reshape([B, C, 1]))
+        .add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
     : tf.gather(tf.concat([state.pkCache, pkNew], 1), idx!, 1, 1); // [B, C, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   const q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
@@ -257,13 +289,19 @@ export function mixOnHost(state: DecodeState, rows: FeedRow[], packed: Float32Ar
     const g = packed[base + V + C];
     for (let i = 0; i < V; i++) probs[outBase + i] = g * packed[base + i];
     const len = state.lengths[row];
-    for (let j = 0; j < len; j++) probs[outBase + state.tokens[row * C + j]] += (1 - g) * packed[base + V + j];
+    for (let j = 0; j < len; j++)
+      probs[outBase + state.tokens[row * C + j]] += (1 - g) * packed[base + V + j];
   }
   return probs;
 }
 
 /** Append tokens to the listed rows; one readback. Validates before touching any state. */
-export async function feedImpl(w: Weights, cfg: ModelConfig, state: DecodeState, rows: FeedRow[]): Promise<Float32Array> {
+export async function feedImpl(
+  w: Weights,
+  cfg: ModelConfig,
+  state: DecodeState,
+  rows: FeedRow[],
+): Promise<Float32Array> {
   if (state.isDisposed) throw new Error('feed: DecodeState was disposed');
   if (state.cfg !== cfg && JSON.stringify(state.cfg) !== JSON.stringify(cfg)) {
     throw new Error('feed: DecodeState belongs to a model with another config');

@@ -43,7 +43,9 @@ function selfAttention(w: Weights, l: number, cfg: ModelConfig, h: tf.Tensor, ma
   const [q, k, v] = tf.split(qkv, 3, -1); // 3 × [B, T, D]
   const heads = (x: tf.Tensor) => x.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]); // [B, H, T, dh]
   const kT = k.reshape([B, T, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, T]
-  const scores = mm(heads(q), kT).mul(1 / Math.sqrt(dh)).add(mask); // [B, H, T, T]
+  const scores = mm(heads(q), kT)
+    .mul(1 / Math.sqrt(dh))
+    .add(mask); // [B, H, T, T]
   const att = tf.softmax(scores); // [B, H, T, T]
   const o = mm(att, heads(v)).transpose([0, 2, 1, 3]).reshape([B, T, D]); // [B, T, D]
   return linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`]); // [B, T, D]
@@ -78,7 +80,8 @@ export interface RowSelection {
 }
 
 export function buildSelection(select: ArrayLike<number>, B: number, T: number): RowSelection {
-  if (select.length !== B * T) throw new Error(`scoreTokens: select has ${select.length} entries, expected ${B * T}`);
+  if (select.length !== B * T)
+    throw new Error(`scoreTokens: select has ${select.length} entries, expected ${B * T}`);
   const sel: number[] = [];
   const invIdx = new Int32Array(B * T);
   for (let i = 0; i < B * T; i++) {
@@ -136,7 +139,10 @@ function pointerTerms(
     .add(causalMask(T)); // [B, T(query), T(key)]
   const lseS = logSumExpLast(s); // [B, T]
   // Equality mask via explicit tiles: broadcasting binary ops are very slow on wasm.
-  const same = tf.equal(tf.tile(next.reshape([B, T, 1]), [1, 1, T]), tf.tile(tokens.reshape([B, 1, T]), [1, T, 1])); // [B, T, T]
+  const same = tf.equal(
+    tf.tile(next.reshape([B, T, 1]), [1, 1, T]),
+    tf.tile(tokens.reshape([B, 1, T]), [1, T, 1]),
+  ); // [B, T, T]
   const copyMask = same.cast('float32').sub(1).mul(-NEG_BIG); // [B, T, T] 0 where equal, −1e9 elsewhere
   const logCopy = logSumExpLast(s.add(copyMask)).sub(lseS); // [B, T]
   const entA = softmaxEntropy(s, lseS); // [B, T]
@@ -173,6 +179,12 @@ export function scoreTokensImpl(
   }
   const lastCol = tf.tensor2d([...new Array<number>(T - 1).fill(1), 0], [1, T]); // [1, T]
   let keep: tf.Tensor = opts.positions ? opts.positions.mul(lastCol) : lastCol; // [B|1, T]
-  if (selection) keep = keep.mul(tf.tensor2d(Float32Array.from(selection.invIdx, (i) => (i > 0 ? 1 : 0)), [B, T])); // [B, T]
+  if (selection)
+    keep = keep.mul(
+      tf.tensor2d(
+        Float32Array.from(selection.invIdx, (i) => (i > 0 ? 1 : 0)),
+        [B, T],
+      ),
+    ); // [B, T]
   return { logp: logp.mul(keep) as tf.Tensor2D, entropy: entropy.mul(keep) as tf.Tensor2D };
 }

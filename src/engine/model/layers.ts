@@ -19,7 +19,8 @@ export function embedLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const f = tf.customGrad((t: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
     const value = tf.gather(t as tf.Tensor2D, ids) as tf.Tensor2D; // [N, D]
     (save as tf.GradSaveFunc)([ids]); // kept by the engine until the backward pass (ids may be freed by a tidy)
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => scatterRows(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, V, D); // [V, D]
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      scatterRows(dy as tf.Tensor2D, saved[0] as tf.Tensor1D, V, D); // [V, D]
     return { value, gradFunc };
   });
   return f(table) as tf.Tensor2D;
@@ -65,14 +66,19 @@ export function swapLast(x: tf.Tensor): tf.Tensor {
  * [8192,64]·[3000,64]ᵀ 1.5 s vs 0.17 s), and tf.matMul's own gradient uses them.
  */
 export function mm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const f = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, y: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-    const A = x as tf.Tensor;
-    const B = y as tf.Tensor;
-    (save as tf.GradSaveFunc)([A, B]);
-    const value = tf.matMul(A, B);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLast(saved[1])), tf.matMul(swapLast(saved[0]), dy)];
-    return { value, gradFunc };
-  });
+  const f = tf.customGrad(
+    (x: tf.Tensor | tf.GradSaveFunc, y: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+      const A = x as tf.Tensor;
+      const B = y as tf.Tensor;
+      (save as tf.GradSaveFunc)([A, B]);
+      const value = tf.matMul(A, B);
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(dy, swapLast(saved[1])),
+        tf.matMul(swapLast(saved[0]), dy),
+      ];
+      return { value, gradFunc };
+    },
+  );
   return f(a, b);
 }
 
@@ -86,7 +92,8 @@ export function logSumExpLast(x: tf.Tensor): tf.Tensor {
     const m = tf.max(X, -1, true); // [..., 1]
     const lseKeep = tf.log(tf.exp(X.sub(m)).sum(-1, true)).add(m); // [..., 1]
     (save as tf.GradSaveFunc)([X, lseKeep]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.exp(saved[0].sub(saved[1])).mul(dy.expandDims(-1));
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.exp(saved[0].sub(saved[1])).mul(dy.expandDims(-1));
     return { value: lseKeep.squeeze([X.rank - 1]), gradFunc };
   });
   return f(x);
@@ -104,7 +111,11 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
 /** Layer norm over the last axis. */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(LN_EPS))).mul(g).add(b);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(LN_EPS)))
+    .mul(g)
+    .add(b);
 }
 
 /** Additive causal mask [T, T]: 0 where key j ≤ query t, NEG_BIG elsewhere. */
@@ -119,7 +130,10 @@ export function shiftRight(x: tf.Tensor): tf.Tensor {
   const pad: [number, number][] = x.shape.map(() => [0, 0] as [number, number]);
   pad[1] = [1, 0];
   const size = x.shape.slice();
-  return tf.pad(x, pad).slice(x.shape.map(() => 0), size);
+  return tf.pad(x, pad).slice(
+    x.shape.map(() => 0),
+    size,
+  );
 }
 
 /** x[:, t] ← x[:, t+1] along axis 1, zeros at the last t: [B, T, ...]. */

@@ -47,7 +47,8 @@ export class Policy {
 
   /** Overwrite this policy's weights with another's (same config). */
   copyWeightsFrom(other: Policy): void {
-    if (JSON.stringify(other.cfg) !== JSON.stringify(this.cfg)) throw new Error('copyWeightsFrom: config mismatch');
+    if (JSON.stringify(other.cfg) !== JSON.stringify(this.cfg))
+      throw new Error('copyWeightsFrom: config mismatch');
     this.variables.forEach((v, i) => v.assign(other.variables[i]));
   }
 
@@ -93,7 +94,11 @@ export class Policy {
     const datas = await Promise.all(this.variables.map((v) => v.data() as Promise<Float32Array>));
     return {
       config: { ...this.cfg },
-      weights: this.specs.map((s, i) => ({ name: s.name, shape: s.shape.slice(), data: Float32Array.from(datas[i]) })),
+      weights: this.specs.map((s, i) => ({
+        name: s.name,
+        shape: s.shape.slice(),
+        data: Float32Array.from(datas[i]),
+      })),
     };
   }
 

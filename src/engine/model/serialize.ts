@@ -39,11 +39,15 @@ export function toCheckpoint(s: SerializedPolicy): { manifest: CheckpointManifes
 }
 
 /** Inverse of toCheckpoint. bin may be any ArrayBuffer view over the raw float32 bytes. */
-export function fromCheckpoint(manifest: CheckpointManifest, bin: Float32Array | ArrayBuffer | Uint8Array): SerializedPolicy {
+export function fromCheckpoint(
+  manifest: CheckpointManifest,
+  bin: Float32Array | ArrayBuffer | Uint8Array,
+): SerializedPolicy {
   validateConfig(manifest.config);
   const floats = toFloat32(bin);
   const total = manifest.weights.reduce((n, w) => n + sizeOf(w.shape), 0);
-  if (floats.length !== total) throw new Error(`checkpoint: weights.bin holds ${floats.length} floats, manifest ${total}`);
+  if (floats.length !== total)
+    throw new Error(`checkpoint: weights.bin holds ${floats.length} floats, manifest ${total}`);
   let off = 0;
   const weights = manifest.weights.map((w) => {
     const n = sizeOf(w.shape);
@@ -63,10 +67,17 @@ function toFloat32(bin: Float32Array | ArrayBuffer | Uint8Array): Float32Array {
 }
 
 /** JSON-safe form: every weight's data as base64 of its float32 bytes. */
-export function toJSONBase64(s: SerializedPolicy): { config: ModelConfig; weights: { name: string; shape: number[]; b64: string }[] } {
+export function toJSONBase64(s: SerializedPolicy): {
+  config: ModelConfig;
+  weights: { name: string; shape: number[]; b64: string }[];
+} {
   return {
     config: { ...s.config },
-    weights: s.weights.map((w) => ({ name: w.name, shape: w.shape.slice(), b64: floatsToBase64(Float32Array.from(w.data)) })),
+    weights: s.weights.map((w) => ({
+      name: w.name,
+      shape: w.shape.slice(),
+      b64: floatsToBase64(Float32Array.from(w.data)),
+    })),
   };
 }
 
@@ -74,7 +85,10 @@ export function fromJSONBase64(j: {
   config: ModelConfig;
   weights: { name: string; shape: number[]; b64: string }[];
 }): SerializedPolicy {
-  return { config: { ...j.config }, weights: j.weights.map((w) => ({ name: w.name, shape: w.shape, data: base64ToFloats(w.b64) })) };
+  return {
+    config: { ...j.config },
+    weights: j.weights.map((w) => ({ name: w.name, shape: w.shape, data: base64ToFloats(w.b64) })),
+  };
 }
 
 export function floatsToBase64(f: Float32Array): string {
