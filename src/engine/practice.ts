@@ -13,20 +13,12 @@ import type { RolloutConfig } from './config';
 import type { Retriever } from './retriever';
 import type { Rng } from './rng';
 import type { RolloutEnv, Trajectory } from './rollout';
-import { isWordPiece, splitPieces } from './text';
+import { STOPWORDS, isContentWord, splitPieces } from './text';
 import type { Passage, QAItem } from './types';
-
-const STOPWORDS = new Set(
-  (
-    'a an the of in on at to for from by with and or is are was were be been being it its this that these those ' +
-    'what which who whom whose where when why how does do did has have had as into than then there their his her ' +
-    'he she they them i you we our your not no yes'
-  ).split(' '),
-);
 
 /** Content words of a text: word pieces that are not stopwords. */
 export function contentWords(text: string): string[] {
-  return splitPieces(text).filter((p) => isWordPiece(p) && !STOPWORDS.has(p));
+  return splitPieces(text).filter(isContentWord);
 }
 
 /** Sentences of a passage text (split after . ! ? followed by a space and a capital or digit). */
@@ -46,6 +38,8 @@ export function nameSpans(sentence: string): string[] {
   const spans: string[] = [];
   let run: string[] = [];
   const flush = () => {
+    // Sentence-initial capitals ("It", "The", "He") are not names: drop leading stopwords and lower-case joiners.
+    while (run.length && (/^\p{Ll}/u.test(run[0]) || STOPWORDS.has(run[0].toLowerCase()))) run.shift();
     while (run.length && /^\p{Ll}/u.test(run[run.length - 1])) run.pop();
     if (run.length) spans.push(run.join(' '));
     run = [];

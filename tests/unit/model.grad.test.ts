@@ -130,4 +130,58 @@ describe('wasm backend', () => {
     wasm.embGrad.forEach((g, i) => expect(Math.abs(g - cpu.embGrad[i])).toBeLessThan(1e-4));
     await tf.setBackend('cpu');
   });
+
+  it('decodes ragged batches exactly like cpu (prefill chunks, skipped rows, single tokens)', async () => {
+    const dist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    setWasmPaths(dist + path.sep);
+    const B = 5;
+    const prompts = Array.from({ length: B }, (_, b) =>
+      Array.from({ length: 3 + 7 * b }, (_, i) => 12 + ((b * 5 + i * 3) % 40)),
+    );
+    const decode = async (backend: string) => {
+      expect(await tf.setBackend(backend)).toBe(true);
+      const p = Policy.create({ ...cfg, contextLen: 64, vocabSize: 60 }, 9);
+      const st = p.startDecode(B);
+      const out: number[][] = [];
+      out.push(
+        Array.from(
+          await p.feed(
+            st,
+            prompts.map((tokens, row) => ({ row, tokens })),
+          ),
+        ),
+      );
+      out.push(
+        Array.from(
+          await p.feed(
+            st,
+            [0, 2, 4].map((row) => ({ row, tokens: [13] })),
+          ),
+        ),
+      );
+      out.push(
+        Array.from(
+          await p.feed(
+            st,
+            [1, 3].map((row) => ({ row, tokens: [14, 15, 16, 17, 18, 19, 20, 21, 22] })),
+          ),
+        ),
+      );
+      out.push(
+        Array.from(
+          await p.feed(
+            st,
+            [0, 1, 2, 3, 4].map((row) => ({ row, tokens: [23] })),
+          ),
+        ),
+      );
+      st.dispose();
+      p.dispose();
+      return out;
+    };
+    const wasm = await decode('wasm');
+    const cpu = await decode('cpu');
+    wasm.forEach((probs, k) => probs.forEach((x, i) => expect(Math.abs(x - cpu[k][i])).toBeLessThan(1e-4)));
+    await tf.setBackend('cpu');
+  });
 });

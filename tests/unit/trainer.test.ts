@@ -92,7 +92,8 @@ describe('practice', () => {
 
   it('finds name spans and content words', () => {
     expect(nameSpans('Zorvak Lint was born in Telmar.')).toEqual(['Zorvak Lint', 'Telmar']);
-    expect(nameSpans('It is the Bank of Quelaria.')).toEqual(['It', 'Bank of Quelaria']);
+    expect(nameSpans('It is the Bank of Quelaria.')).toEqual(['Bank of Quelaria']);
+    expect(nameSpans('The Boudai River flows.')).toEqual(['Boudai River']);
     expect(contentWords('Where was Zorvak Lint born?')).toEqual(['zorvak', 'lint', 'born']);
   });
 

@@ -172,13 +172,12 @@ function writeKeys(
   one: OneSlot | null,
 ): tf.Tensor {
   const [B, , dh, C] = cache.shape;
-  const S = x.shape[1] as number;
   if (one)
     return cache
       .mul(one.keep.reshape([B, 1, 1, C]))
       .add(x.reshape([B, H, dh, 1]).mul(one.wr.reshape([B, 1, 1, C])));
-  const xT = x.reshape([B, S, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, S]
-  return tf.gather(tf.concat([cache, xT], 3), idx!, 3, 1); // [B, H, dh, C]
+  const slots = cache.transpose([0, 3, 1, 2]).reshape([B, C, H * dh]); // [B, C, D]
+  return gatherSlots(slots, x, idx!).reshape([B, C, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, C]
 }
 
 function writeValues(
@@ -189,13 +188,30 @@ function writeValues(
   one: OneSlot | null,
 ): tf.Tensor {
   const [B, , C, dh] = cache.shape;
-  const S = x.shape[1] as number;
   if (one)
     return cache
       .mul(one.keep.reshape([B, 1, C, 1]))
       .add(x.reshape([B, H, 1, dh]).mul(one.wr.reshape([B, 1, C, 1])));
-  const xT = x.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
-  return tf.gather(tf.concat([cache, xT], 2), idx!, 2, 1); // [B, H, C, dh]
+  const slots = cache.transpose([0, 2, 1, 3]).reshape([B, C, H * dh]); // [B, C, D]
+  return gatherSlots(slots, x, idx!).reshape([B, C, H, dh]).transpose([0, 2, 1, 3]); // [B, H, C, dh]
+}
+
+/**
+ * Slot-major write: rows of concat(cache, chunk) [B·(C+S), F] gathered by flat index b·(C+S) + writeIdx[b, c].
+ * A plain axis-0 gather on purpose: tfjs-backend-wasm 4.22's GatherV2 with batchDims = 1 returns wrong rows for b > 0.
+ */
+function gatherSlots(slots: tf.Tensor, x: tf.Tensor, flatIdx: tf.Tensor): tf.Tensor {
+  const [B, C, F] = slots.shape;
+  const S = x.shape[1] as number;
+  const src = tf.concat([slots, x.reshape([B, S, F])], 1).reshape([B * (C + S), F]); // [B·(C+S), F]
+  return tf.gather(src, flatIdx).reshape([B, C, F]); // [B, C, F]
+}
+
+/** Flat source rows for gatherSlots: b·(C+S) + writeIdx[b, c]. */
+function flatWriteIdx(writeIdx: Int32Array, B: number, C: number, S: number): Int32Array {
+  const out = new Int32Array(B * C);
+  for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out[b * C + c] = b * (C + S) + writeIdx[b * C + c];
+  return out;
 }
 
 /**
@@ -219,7 +235,7 @@ export function feedTensors(
   const lastIdx = tf.tensor1d(c.lastIdx, 'int32'); // [B]
   const e = tf.gather(w.tok_emb, ids); // [B, S, D]
   let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
-  const idx = S === 1 ? null : tf.tensor2d(c.writeIdx, [B, C], 'int32'); // [B, C]
+  const idx = S === 1 ? null : tf.tensor1d(flatWriteIdx(c.writeIdx, B, C, S), 'int32'); // [B·C]
   let one: OneSlot | null = null;
   if (S === 1) {
     const wr = tf
@@ -260,7 +276,7 @@ export function feedTensors(
     ? state.pkCache
         .mul(one.keep.reshape([B, C, 1]))
         .add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
-    : tf.gather(tf.concat([state.pkCache, pkNew], 1), idx!, 1, 1); // [B, C, P]
+    : gatherSlots(state.pkCache, pkNew, idx!); // [B, C, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   const q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
   const sc = tf
