@@ -63,6 +63,9 @@ export interface Summary {
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** pass@k is measured on the first N held-out questions (k rollouts each). */
+const PASS_K_QUESTIONS = 100;
+
 export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   const t0 = performance.now();
   // 1. Input first: every file is validated before any work, so bad input fails fast with exit code 2.
@@ -111,11 +114,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
     const evalBar = new Progress('eval');
     const base = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
-    const passK = o.passK > 0 ? await passAtK(env, data.test.slice(0, 200), o.passK, rng.fork()) : null;
+    const passK =
+      o.passK > 0 ? await passAtK(env, data.test.slice(0, PASS_K_QUESTIONS), o.passK, rng.fork()) : null;
     process.stderr.write(
       `base: EM ${base.summary.em.toFixed(3)} ${JSON.stringify(base.summary.emByHops)}` +
         (passK !== null
-          ? `, pass@${o.passK} ${passK.toFixed(3)} (first ${Math.min(200, data.test.length)} test questions)`
+          ? `, pass@${o.passK} ${passK.toFixed(3)} (first ${Math.min(PASS_K_QUESTIONS, data.test.length)} test questions)`
           : '') +
         '\n',
     );

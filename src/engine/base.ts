@@ -32,17 +32,33 @@ export interface BaseProgress {
   tokensPerSec: number;
 }
 
-/** Draw `n` rendered demonstrations that fit the rollout caps. */
-export function practiceBatch(env: RolloutEnv, builder: PracticeBuilder, n: number, rng: Rng): Trajectory[] {
-  const out: Trajectory[] = [];
-  let tries = 0;
-  while (out.length < n) {
-    if (++tries > n * 50)
-      throw new Error('practice: could not render demonstrations within the context caps');
-    const t = renderDemo(env, builder.next(rng));
-    if (t) out.push(t);
+/**
+ * Draws rendered demonstrations that fit the rollout caps, in batches of similar length: short (one search) and
+ * long (two searches) demonstrations wait in separate pools, and each batch is taken from the fuller pool, so a
+ * batch is padded to its own length rather than to the longest chain (about a third less compute per step).
+ */
+export class PracticeSampler {
+  private readonly pools: Trajectory[][] = [[], []];
+
+  constructor(
+    private readonly env: RolloutEnv,
+    private readonly builder: PracticeBuilder,
+    private readonly rng: Rng,
+    /** Demonstrations of at most this many tokens go to the short pool. */
+    private readonly shortLen = 128,
+  ) {}
+
+  next(n: number): Trajectory[] {
+    let tries = 0;
+    while (this.pools.every((p) => p.length < n)) {
+      if (++tries > n * 100)
+        throw new Error('practice: could not render demonstrations within the context caps');
+      const t = renderDemo(this.env, this.builder.next(this.rng));
+      if (t) this.pools[t.ids.length <= this.shortLen ? 0 : 1].push(t);
+    }
+    const pool = this.pools[0].length >= n ? this.pools[0] : this.pools[1];
+    return pool.splice(0, n);
   }
-  return out;
 }
 
 export async function trainBase(
@@ -64,11 +80,12 @@ export async function trainBase(
     warmupSteps: cfg.warmupSteps,
   });
   let lastLoss = NaN;
+  const sampler = new PracticeSampler(env, builder, rng, Math.min(128, policy.cfg.contextLen));
   try {
     for (let step = 0; step < cfg.steps; step++) {
       if (shouldStop?.()) break;
       const t0 = performance.now();
-      const batch = makeBatch(practiceBatch(env, builder, cfg.batchSize, rng), policy.cfg.contextLen, true);
+      const batch = makeBatch(sampler.next(cfg.batchSize), policy.cfg.contextLen, true);
       const { value, grads } = tf.variableGrads(() => {
         const { logp } = policy.scoreTokens(batch.tokens, { select: batch.hostMask });
         return tf.neg(

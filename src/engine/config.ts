@@ -103,9 +103,9 @@ export function defaultGrpoConfig(): GrpoConfig {
 export function defaultRunConfig(): RunConfig {
   return {
     seed: 1,
-    steps: 150,
+    steps: 60,
     rollout: defaultRolloutConfig(),
     grpo: defaultGrpoConfig(),
-    evalEvery: 25,
+    evalEvery: 20,
   };
 }

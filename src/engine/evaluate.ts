@@ -3,7 +3,7 @@
  * from k sampled rollouts per question (the base's pass@k is what RL can amplify).
  * Golden answers are read here and in reward.ts only.
  */
-import { computeReward, extractAnswer } from './reward';
+import { computeReward } from './reward';
 import type { RolloutEnv, Trajectory } from './rollout';
 import type { Rng } from './rng';
 import type { QAItem } from './types';
@@ -64,11 +64,11 @@ export function summarize(preds: readonly Prediction[]): EvalSummary {
 }
 
 function toPrediction(t: Trajectory): Prediction {
-  const r = computeReward(t.response, t.item.golden_answers, 'em');
+  const r = computeReward(t.response, t.item.golden_answers, 'em', t.answer);
   return {
     id: t.item.id,
     question: t.item.question,
-    prediction: extractAnswer(t.response),
+    prediction: t.answer,
     golden_answers: t.item.golden_answers,
     em: r.em,
     f1: r.f1,
@@ -111,7 +111,8 @@ export async function passAtK(
     const trajs = await env.run(rows, rng);
     for (let q = 0; q < chunk.length; q++) {
       const group = trajs.slice(q * k, (q + 1) * k);
-      if (group.some((t) => computeReward(t.response, t.item.golden_answers, 'em').em === 1)) hits++;
+      if (group.some((t) => computeReward(t.response, t.item.golden_answers, 'em', t.answer).em === 1))
+        hits++;
     }
   }
   return items.length ? hits / items.length : 0;

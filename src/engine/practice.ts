@@ -217,6 +217,7 @@ export function renderDemo(env: RolloutEnv, demo: Demo): Trajectory | null {
     validActions: demo.searches.length + 1,
     validSearches: demo.searches.length,
     answered: true,
+    answer: demo.answer,
     truncated: false,
   };
 }

@@ -166,7 +166,9 @@ export const FORMAT_SCORES = {
 } as const;
 
 /**
- * Outcome reward of one response.
+ * Outcome reward of one response. `answer` is the policy's own final answer when the caller knows it (the rollout
+ * parses it from generated tokens, so answer tags inside observations, e.g. the invalid-action hint, never count);
+ * otherwise it is extracted from the text.
  * - 'em': exact match of the extracted answer (Search-R1 qa_em.py), 0 if none.
  * - 'f1': SQuAD token F1 of the extracted answer, 0 if none.
  * - 'format': qa_em_format.py: 1.0 correct+valid, 0.8 correct+invalid, 0.2 wrong+valid, 0.1 wrong+invalid,
@@ -176,8 +178,9 @@ export function computeReward(
   response: string,
   goldens: readonly string[],
   variant: RewardVariant,
+  policyAnswer?: string | null,
 ): RewardResult {
-  const answer = extractAnswer(response);
+  const answer = policyAnswer === undefined ? extractAnswer(response) : policyAnswer;
   const validFormat = isValidFormat(response);
   const em = answer === null ? 0 : exactMatch(answer, goldens);
   const f1 = answer === null ? 0 : tokenF1(answer, goldens);

@@ -43,6 +43,8 @@ export interface Trajectory {
   validSearches: number;
   /** Ended with an <answer> action. */
   answered: boolean;
+  /** Content of the policy's <answer> action (parsed from generated tokens only), null if it never answered. */
+  answer: string | null;
   /** Stopped because the context was full. */
   truncated: boolean;
 }
@@ -140,6 +142,7 @@ export class RolloutEnv {
           validActions: 0,
           validSearches: 0,
           answered: false,
+          answer: null,
           truncated: false,
         },
         roundStart: ids.length,
@@ -233,6 +236,7 @@ export class RolloutEnv {
     if (action?.kind === 'answer') {
       t.validActions += 1;
       t.answered = true;
+      t.answer = action.content;
       r.done = true;
       return [];
     }

@@ -10,7 +10,7 @@ import type { GrpoConfig, RolloutConfig } from './config';
 import { groupAdvantages, grpoLoss, spreadShare } from './grpo';
 import type { Policy } from './model';
 import { AdamW } from './optim';
-import { normalizeAnswer, computeReward, extractAnswer } from './reward';
+import { normalizeAnswer, computeReward } from './reward';
 import type { Retriever } from './retriever';
 import { RolloutEnv, type Trajectory } from './rollout';
 import type { Rng } from './rng';
@@ -107,7 +107,7 @@ export class GrpoTrainer {
     const t0 = now();
     const trajs = await this.env.run(this.sampleQuestions(), this.rng, { onTokens });
     const t1 = now();
-    const scored = trajs.map((t) => computeReward(t.response, t.item.golden_answers, g.reward));
+    const scored = trajs.map((t) => computeReward(t.response, t.item.golden_answers, g.reward, t.answer));
     const rewards = scored.map((s) => s.reward);
     const advantages = groupAdvantages(rewards, g.groupSize);
 
@@ -195,7 +195,7 @@ export class GrpoTrainer {
     this.stepIndex += 1;
 
     const n = Math.max(1, sums.n);
-    const answers = trajs.map((t) => extractAnswer(t.response)).filter((a): a is string => a !== null);
+    const answers = trajs.map((t) => t.answer).filter((a): a is string => a !== null);
     const counts = new Map<string, number>();
     for (const a of answers) counts.set(normalizeAnswer(a), (counts.get(normalizeAnswer(a)) ?? 0) + 1);
     let topAnswer = '';

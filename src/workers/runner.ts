@@ -7,7 +7,6 @@ import { DEFAULT_BASE_TRAINING, trainBase, type BaseTrainingConfig } from '../en
 import { parseCorpus, parseQA } from '../engine/data';
 import type { Policy } from '../engine/model';
 import { PracticeBuilder } from '../engine/practice';
-import { extractAnswer } from '../engine/reward';
 import type { Retriever } from '../engine/retriever';
 import { Rng } from '../engine/rng';
 import { RolloutEnv, type Trajectory } from '../engine/rollout';
@@ -85,7 +84,7 @@ export function pickSample(r: StepResult, tok: Tokenizer): SampleTrajectory {
   return {
     question: t.item.question,
     golden: t.item.golden_answers,
-    answer: extractAnswer(t.response),
+    answer: t.answer,
     reward: r.rewards[best],
     validSearches: t.validSearches,
     index: best,

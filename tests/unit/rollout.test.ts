@@ -87,6 +87,7 @@ describe('rollout loop', () => {
       /^<search> zorvak lint born <\/search> <information> doc 1 \( title : " zorvak lint " \)/,
     );
     expect(t.response.endsWith('<answer> telmar </answer>')).toBe(true);
+    expect(t.answer).toBe('telmar');
     // The mask is built while appending: generated tokens 1, every information token 0.
     const info = t.roles.map((r, i) => [r, t.gen[i]] as const).filter(([r]) => r === 'information');
     expect(info.length).toBeGreaterThan(5);
@@ -108,6 +109,8 @@ describe('rollout loop', () => {
     expect(t.answered).toBe(false);
     expect(t.turns).toBe(2); // one invalid round + the forced final round
     expect(t.response).toContain('invalid action');
+    // The hint's own "<answer> answer </answer>" is an observation, not the policy's answer.
+    expect(t.answer).toBeNull();
     expect(t.roles.filter((r) => r === 'observation').length).toBeGreaterThan(3);
     expect(t.gen.filter((g, i) => t.roles[i] === 'observation' && g === 1)).toHaveLength(0);
   });
