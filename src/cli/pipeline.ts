@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { trainBase, DEFAULT_BASE_TRAINING, type BaseTrainingConfig } from '../engine/base';
 import type { BackendName } from '../engine/backend';
 import { defaultRunConfig, type Mode, type RunConfig } from '../engine/config';
+import type { RewardVariant } from '../engine/reward';
 import { evaluate, passAtK, type EvalSummary, type Prediction } from '../engine/evaluate';
 import type { Policy } from '../engine/model';
 import { PracticeBuilder } from '../engine/practice';
@@ -38,6 +39,9 @@ export interface PipelineOptions {
   seed: number;
   backend: BackendName | 'auto';
   mask: boolean;
+  reward: RewardVariant;
+  topk: number;
+  maxTurns: number;
   init?: string;
   baseSteps: number;
   passK: number;
@@ -89,6 +93,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.rollout.mode = o.mode;
     cfg.grpo.groupSize = o.group;
     cfg.grpo.maskInformation = o.mask;
+    cfg.grpo.reward = o.reward;
+    cfg.rollout.topk = o.topk;
+    cfg.rollout.maxTurns = o.maxTurns;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
 

@@ -4,6 +4,7 @@
 import { parseArgs, usage, UsageError, type OptionSpec } from './args';
 import type { PipelineOptions } from './pipeline';
 import type { Mode } from '../engine/config';
+import type { RewardVariant } from '../engine/reward';
 import type { BackendName } from '../engine/backend';
 
 export const TRAIN_SPEC: Record<string, OptionSpec> = {
@@ -62,6 +63,9 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     seed: int('seed', 1, 0),
     backend: ((a.backend as string) ?? 'wasm') as BackendName,
     mask: (a.mask as boolean | undefined) ?? true,
+    reward: ((a.reward as string) ?? 'em') as RewardVariant,
+    topk: int('topk', 3, 1),
+    maxTurns: int('max-turns', 2, 1),
     init: a.init as string | undefined,
     baseSteps: int('base-steps', 200, 0),
     passK: int('pass-k', 8, 0),

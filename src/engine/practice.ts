@@ -145,15 +145,33 @@ export class PracticeBuilder {
   questionFormat(rng: Rng): Demo | null {
     if (!this.questions.length) return null;
     const q = rng.pick(this.questions);
-    const query = contentWords(q.question).join(' ');
+    const words = contentWords(q.question);
+    const query = words.join(' ');
     if (!query) return null;
     const docs = this.retriever.search(query, this.cfg.topk);
     if (!docs.length) return null;
-    const qWords = new Set(contentWords(q.question));
-    const spans = sentences(docs[0].text)
-      .flatMap(nameSpans)
-      .filter((s) => !contentWords(s).every((w) => qWords.has(w)));
+    const qWords = new Set(words);
+    const spansOf = (text: string, not: Set<string>) =>
+      sentences(text)
+        .flatMap(nameSpans)
+        .filter((s) => !contentWords(s).every((w) => not.has(w)));
+    const spans = spansOf(docs[0].text, qWords);
     if (!spans.length) return null;
+    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2 && rng.next() < 0.5) {
+      // Two hops in the same shape: a name read in the first result plus the question words that result did
+      // not answer form the second query; the answer is a span of the second result (still no golden answer).
+      const bridge = rng.pick(spans);
+      const seen = new Set(contentWords(`${docs[0].title} ${docs[0].text}`));
+      const rest = words.filter((w) => !seen.has(w));
+      const q2 = [...contentWords(bridge), ...rest].join(' ');
+      const docs2 = this.retriever.search(q2, this.cfg.topk);
+      const spans2 = docs2.length
+        ? spansOf(docs2[0].text, new Set([...qWords, ...contentWords(bridge)]))
+        : [];
+      if (spans2.length) {
+        return { question: q.question, searches: [query, q2], answer: rng.pick(spans2), kind: 'question' };
+      }
+    }
     return { question: q.question, searches: [query], answer: rng.pick(spans), kind: 'question' };
   }
 
