@@ -43,23 +43,32 @@ export function loadQA(file: string): QAItem[] {
  * leaves nothing half-written in DIR.
  */
 export class AtomicDir {
+  /** Folders still being written, removed if the process is interrupted. */
+  static readonly open = new Set<AtomicDir>();
   readonly tmp: string;
   constructor(readonly dest: string) {
     const parent = path.dirname(path.resolve(dest));
     fs.mkdirSync(parent, { recursive: true });
     this.tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dest)}.partial-`));
+    AtomicDir.open.add(this);
   }
   file(name: string): string {
     const p = path.join(this.tmp, name);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     return p;
   }
+  /** Move into place; an earlier DIR is kept aside until the new one is there. */
   commit(): void {
-    fs.rmSync(this.dest, { recursive: true, force: true });
+    const old = `${this.tmp}.old`;
+    const hadOld = fs.existsSync(this.dest);
+    if (hadOld) fs.renameSync(this.dest, old);
     fs.renameSync(this.tmp, this.dest);
+    if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+    AtomicDir.open.delete(this);
   }
   abandon(): void {
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    AtomicDir.open.delete(this);
   }
 }
 
@@ -115,6 +124,13 @@ export class Progress {
 
 /** Run a CLI main: bad input → message on stderr, exit 2; other failures → exit 1. */
 export function runMain(main: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const dir of AtomicDir.open) dir.abandon();
+      process.stderr.write(`\ninterrupted (${signal}): nothing was written\n`);
+      process.exit(130);
+    });
+  }
   main().then(
     () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (e: unknown) => {

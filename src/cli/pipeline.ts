@@ -10,7 +10,7 @@ import { defaultRunConfig, type Mode, type RunConfig } from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 import { evaluate, passAtK, type EvalSummary, type Prediction } from '../engine/evaluate';
 import type { Policy } from '../engine/model';
-import { PracticeBuilder } from '../engine/practice';
+import { heldOutPassages, PracticeBuilder } from '../engine/practice';
 import { Rng } from '../engine/rng';
 import { RolloutEnv } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
@@ -110,13 +110,14 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       tokenizer = buildTokenizer(data);
       policy = newPolicy(tokenizer, o.seed);
       const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
-      const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout);
+      const held = heldOutPassages(data.corpus, data.test);
+      const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout, held);
       const baseCfg: BaseTrainingConfig = { ...DEFAULT_BASE_TRAINING, steps: o.baseSteps };
       const bar = new Progress('base');
       const loss = await trainBase(policy, env, builder, baseCfg, rng.fork(), (p) =>
         bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
       );
-      baseInfo = { practiceSteps: baseCfg.steps, practiceLoss: loss };
+      baseInfo = { practiceSteps: baseCfg.steps, practiceLoss: loss, heldOutPassagesExcluded: held.size };
     }
     const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
     const evalBar = new Progress('eval');

@@ -21,6 +21,13 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
   group: { type: 'number', help: 'rollouts per question, G (default 8; paper 5)' },
   seed: { type: 'number', help: 'random seed (default 1)' },
   backend: { type: 'string', choices: ['cpu', 'wasm', 'webgpu'], help: 'tfjs backend (default wasm)' },
+  reward: {
+    type: 'string',
+    choices: ['em', 'f1', 'format'],
+    help: 'reward: exact match (paper), token F1, or EM + format score (default em)',
+  },
+  topk: { type: 'number', help: 'passages per search (default 3, as the paper)' },
+  'max-turns': { type: 'number', help: 'search rounds before the forced final round (default 2; paper 4)' },
   mask: {
     type: 'boolean',
     help: 'mask retrieved tokens out of the loss (default on; --no-mask for the ablation)',

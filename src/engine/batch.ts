@@ -19,7 +19,7 @@ export function bucketLength(n: number, max: number, step = 32): number {
  */
 export function lossMaskRow(traj: Trajectory, length: number, maskInformation: boolean): Float32Array {
   const m = new Float32Array(length);
-  for (let i = traj.promptLen; i < traj.ids.length && i - 1 < length; i++) {
+  for (let i = traj.promptLen; i < traj.ids.length && i < length; i++) {
     if (traj.gen[i] === 1 || !maskInformation) m[i - 1] = 1;
   }
   return m;

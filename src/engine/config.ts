@@ -18,6 +18,11 @@ export interface RolloutConfig {
   maxTurnTokens: number;
   /** Cap on one observation's tokens. Paper: 500 (sub-word tokens, 8k context). */
   maxObsTokens: number;
+  /**
+   * Sampling temperature and nucleus mass for training rollouts. The trainer scores log-probs at temperature 1
+   * without truncation, so values other than 1 make the samples slightly off-policy (the clipped ratio absorbs
+   * small differences); the paper samples at 1.
+   */
   temperature: number;
   topP: number;
   promptStyle: PromptStyle;

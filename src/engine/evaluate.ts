@@ -3,7 +3,7 @@
  * from k sampled rollouts per question (the base's pass@k is what RL can amplify).
  * Golden answers are read here and in reward.ts only.
  */
-import { computeReward } from './reward';
+import { computeReward, normalizeAnswer } from './reward';
 import type { RolloutEnv, Trajectory } from './rollout';
 import type { Rng } from './rng';
 import type { QAItem } from './types';
@@ -43,8 +43,10 @@ export function summarize(preds: readonly Prediction[]): EvalSummary {
     h.em += p.em;
     h.n += 1;
     byHops.set(key, h);
-    if (p.prediction !== null)
-      counts.set(p.prediction.toLowerCase(), (counts.get(p.prediction.toLowerCase()) ?? 0) + 1);
+    if (p.prediction !== null) {
+      const answer = normalizeAnswer(p.prediction);
+      counts.set(answer, (counts.get(answer) ?? 0) + 1);
+    }
   }
   let top = '';
   let topCount = 0;

@@ -21,6 +21,11 @@ export function contentWords(text: string): string[] {
   return splitPieces(text).filter(isContentWord);
 }
 
+/** A practice query: the first content words, few enough to fit one round with its tags. */
+function queryOf(words: readonly string[], maxTurnTokens: number): string {
+  return words.slice(0, Math.max(1, maxTurnTokens - 3)).join(' ');
+}
+
 /** Sentences of a passage text (split after . ! ? followed by a space and a capital or digit). */
 export function sentences(text: string): string[] {
   return text
@@ -57,6 +62,26 @@ export function nameSpans(sentence: string): string[] {
   return [...new Set(spans)];
 }
 
+/**
+ * Passages about held-out entities: those whose title appears (as whole words) in a held-out question. Practice
+ * never reads them, so the base cannot have rehearsed a test entity's facts (SEARCH-R1.md §3, run B). Only the
+ * questions' text is used, never their answers.
+ */
+export function heldOutPassages(passages: readonly Passage[], heldOut: readonly QAItem[]): Set<string> {
+  const grams = new Set<string>();
+  for (const q of heldOut) {
+    const w = splitPieces(q.question);
+    for (let i = 0; i < w.length; i++)
+      for (let n = 1; n <= 6 && i + n <= w.length; n++) grams.add(w.slice(i, i + n).join(' '));
+  }
+  const out = new Set<string>();
+  for (const p of passages) {
+    const title = splitPieces(p.title).join(' ');
+    if (title.length >= 3 && grams.has(title)) out.add(p.id);
+  }
+  return out;
+}
+
 export interface Demo {
   question: string;
   /** Each step: a search query, or the final answer. */
@@ -86,14 +111,14 @@ export class PracticeBuilder {
     private readonly excluded: ReadonlySet<string> = new Set(),
   ) {
     for (const p of passages) this.byTitle.set(p.title.toLowerCase(), p);
+    this.allowed = passages.filter((p) => !excluded.has(p.id));
+    if (!this.allowed.length) throw new Error('practice: every passage is excluded as held-out');
   }
 
+  private readonly allowed: readonly Passage[];
+
   private randomPassage(rng: Rng): Passage {
-    for (let tries = 0; tries < 20; tries++) {
-      const p = rng.pick(this.passages);
-      if (!this.excluded.has(p.id)) return p;
-    }
-    return rng.pick(this.passages);
+    return rng.pick(this.allowed);
   }
 
   cloze(rng: Rng): Demo | null {
@@ -104,7 +129,7 @@ export class PracticeBuilder {
     const span = rng.pick(spans);
     const withTitle = s.toLowerCase().includes(p.title.toLowerCase()) ? s : `${p.title}: ${s}`;
     const question = replaceOnce(withTitle, span, 'what').replace(/[.!]\s*$/, '');
-    const query = contentWords(question).join(' ');
+    const query = queryOf(contentWords(question), this.cfg.maxTurnTokens);
     if (!query || !retrieves(this.retriever, query, p.id, this.cfg.topk)) return null;
     return { question, searches: [query], answer: span, kind: 'cloze' };
   }
@@ -131,8 +156,8 @@ export class PracticeBuilder {
           ? replaceOnce(bCloze, bridge, '')
           : bCloze;
         const question = `${bRest.trim()}, for the one in: ${aPart}`;
-        const q1 = contentWords(aPart).join(' ');
-        const q2 = [...contentWords(bridge), ...contentWords(bRest)].join(' ');
+        const q1 = queryOf(contentWords(aPart), this.cfg.maxTurnTokens);
+        const q2 = queryOf([...contentWords(bridge), ...contentWords(bRest)], this.cfg.maxTurnTokens);
         if (!q1 || !retrieves(this.retriever, q1, a.id, this.cfg.topk)) continue;
         if (!retrieves(this.retriever, q2, b.id, this.cfg.topk)) continue;
         return { question, searches: [q1, q2], answer, kind: 'chain' };
@@ -146,10 +171,10 @@ export class PracticeBuilder {
     if (!this.questions.length) return null;
     const q = rng.pick(this.questions);
     const words = contentWords(q.question);
-    const query = words.join(' ');
+    const query = queryOf(words, this.cfg.maxTurnTokens);
     if (!query) return null;
     const docs = this.retriever.search(query, this.cfg.topk);
-    if (!docs.length) return null;
+    if (!docs.length || this.excluded.has(docs[0].id)) return null;
     const qWords = new Set(words);
     const spansOf = (text: string, not: Set<string>) =>
       sentences(text)
@@ -163,7 +188,7 @@ export class PracticeBuilder {
       const bridge = rng.pick(spans);
       const seen = new Set(contentWords(`${docs[0].title} ${docs[0].text}`));
       const rest = words.filter((w) => !seen.has(w));
-      const q2 = [...contentWords(bridge), ...rest].join(' ');
+      const q2 = queryOf([...contentWords(bridge), ...rest], this.cfg.maxTurnTokens);
       const docs2 = this.retriever.search(q2, this.cfg.topk);
       const spans2 = docs2.length
         ? spansOf(docs2[0].text, new Set([...qWords, ...contentWords(bridge)]))

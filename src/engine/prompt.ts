@@ -54,9 +54,12 @@ export function normalizeQuestion(q: string): string {
 }
 
 export function buildPrompt(question: string, mode: Mode, style: PromptStyle, context = ''): string {
+  // Function replacers: "$&", "$'" … in a question or passage must stay literal; {q} first, so a passage that
+  // happens to contain "{q}" is not filled with the question.
+  const q = normalizeQuestion(question);
   return promptTemplate(mode, style)
-    .replace('{context}', context)
-    .replace('{q}', normalizeQuestion(question));
+    .replace('{q}', () => q)
+    .replace('{context}', () => context);
 }
 
 /** The observation appended after an invalid action (Search-R1 generation.py, verbatim). */

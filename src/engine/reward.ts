@@ -13,6 +13,7 @@
  *
  * Pure string functions; knows nothing of tokens or tensors.
  */
+import { splitPieces } from './text';
 
 // Python's string.punctuation: ASCII only. SQuAD removes exactly these; Unicode punctuation (’ – «) stays.
 const PUNCT_RE = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
@@ -166,6 +167,18 @@ export const FORMAT_SCORES = {
 } as const;
 
 /**
+ * The golden answers plus each one as our tokenizer writes it (pieces joined by spaces). The policy emits tokens,
+ * and decoding puts spaces around punctuation: a perfect copy of "1,234,567" reads "1 , 234 , 567", which SQuAD
+ * normalisation turns into "1 234 567", never "1234567". Comparing against the golden answer's own token form
+ * as well scores exactly the answers the policy can write; nothing looser.
+ */
+export function withTokenForms(goldens: readonly string[]): string[] {
+  const out = new Set(goldens);
+  for (const g of goldens) out.add(splitPieces(g).join(' '));
+  return [...out];
+}
+
+/**
  * Outcome reward of one response. `answer` is the policy's own final answer when the caller knows it (the rollout
  * parses it from generated tokens, so answer tags inside observations, e.g. the invalid-action hint, never count);
  * otherwise it is extracted from the text.
@@ -182,8 +195,9 @@ export function computeReward(
 ): RewardResult {
   const answer = policyAnswer === undefined ? extractAnswer(response) : policyAnswer;
   const validFormat = isValidFormat(response);
-  const em = answer === null ? 0 : exactMatch(answer, goldens);
-  const f1 = answer === null ? 0 : tokenF1(answer, goldens);
+  const targets = withTokenForms(goldens);
+  const em = answer === null ? 0 : exactMatch(answer, targets);
+  const f1 = answer === null ? 0 : tokenF1(answer, targets);
   let reward: number;
   switch (variant) {
     case 'em':

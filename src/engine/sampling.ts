@@ -40,10 +40,13 @@ export function adjustedDistribution(
 ): Float64Array {
   const out = new Float64Array(size);
   const invT = 1 / Math.max(opts.temperature, 1e-6);
+  // (p / p_max)^(1/T): the same distribution after renormalising, without underflow at low temperatures.
+  let pMax = 0;
+  for (let v = 0; v < size; v++) pMax = Math.max(pMax, probs[offset + v]);
   let total = 0;
   for (let v = 0; v < size; v++) {
     const p = Math.max(probs[offset + v], 0);
-    const q = invT === 1 ? p : Math.pow(p, invT);
+    const q = invT === 1 ? p : Math.pow(p / pMax, invT);
     out[v] = q;
     total += q;
   }

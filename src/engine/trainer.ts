@@ -84,7 +84,8 @@ export class GrpoTrainer {
       eps: 1e-8,
       weightDecay: grpo.weightDecay,
       gradClip: grpo.gradClip,
-      warmupSteps: grpo.warmupSteps,
+      // The schedule counts GRPO steps (verl steps it once per training step); the optimiser counts updates.
+      warmupSteps: grpo.warmupSteps * Math.max(1, grpo.miniBatches),
     });
   }
 
@@ -120,77 +121,80 @@ export class GrpoTrainer {
     await Promise.all([oldLogp.data(), refLogp.data()]);
     const t2 = now();
 
-    const order = this.rng.shuffle(Array.from({ length: B }, (_, i) => i));
-    const per = Math.ceil(B / Math.max(1, g.miniBatches));
     const sums = { kl: 0, entropy: 0, clipFrac: 0, policyLoss: 0, gradNorm: 0, lr: 0, n: 0 };
     let skipped = 0;
-    for (let start = 0; start < B; start += per) {
-      const idx = order.slice(start, start + per);
-      const idxT = tf.tensor1d(idx, 'int32');
-      const subSelect = batch.rowsMask(idx);
-      const sub = tf.tidy(() => ({
-        tokens: tf.gather(batch.tokens, idxT) as tf.Tensor2D,
-        mask: tf.gather(batch.mask, idxT) as tf.Tensor2D,
-        old: tf.gather(oldLogp, idxT) as tf.Tensor2D,
-        ref: tf.gather(refLogp, idxT) as tf.Tensor2D,
-        adv: tf.tensor1d(idx.map((i) => advantages[i])),
-      }));
-      let parts: { kl: tf.Scalar; entropy: tf.Scalar; clipFrac: tf.Scalar; policyLoss: tf.Scalar } | null =
-        null;
-      const { value, grads } = tf.variableGrads(() => {
-        const { logp, entropy } = this.policy.scoreTokens(sub.tokens, { select: subSelect });
-        const out = grpoLoss(
-          { logp, oldLogp: sub.old, refLogp: sub.ref, entropy, advantages: sub.adv, mask: sub.mask },
-          { clipEps: g.clipEps, klCoef: g.klCoef, entropyCoef: g.entropyCoef },
-        );
-        parts = {
-          kl: tf.keep(out.kl),
-          entropy: tf.keep(out.entropy),
-          clipFrac: tf.keep(out.clipFrac),
-          policyLoss: tf.keep(out.policyLoss),
+    try {
+      const order = this.rng.shuffle(Array.from({ length: B }, (_, i) => i));
+      const per = Math.ceil(B / Math.max(1, g.miniBatches));
+      for (let start = 0; start < B; start += per) {
+        const idx = order.slice(start, start + per);
+        const idxT = tf.tensor1d(idx, 'int32');
+        const subSelect = batch.rowsMask(idx);
+        const sub = tf.tidy(() => ({
+          tokens: tf.gather(batch.tokens, idxT) as tf.Tensor2D,
+          mask: tf.gather(batch.mask, idxT) as tf.Tensor2D,
+          old: tf.gather(oldLogp, idxT) as tf.Tensor2D,
+          ref: tf.gather(refLogp, idxT) as tf.Tensor2D,
+          adv: tf.tensor1d(idx.map((i) => advantages[i])),
+        }));
+        let parts: { kl: tf.Scalar; entropy: tf.Scalar; clipFrac: tf.Scalar; policyLoss: tf.Scalar } | null =
+          null;
+        const { value, grads } = tf.variableGrads(() => {
+          const { logp, entropy } = this.policy.scoreTokens(sub.tokens, { select: subSelect });
+          const out = grpoLoss(
+            { logp, oldLogp: sub.old, refLogp: sub.ref, entropy, advantages: sub.adv, mask: sub.mask },
+            { clipEps: g.clipEps, klCoef: g.klCoef, entropyCoef: g.entropyCoef },
+          );
+          parts = {
+            kl: tf.keep(out.kl),
+            entropy: tf.keep(out.entropy),
+            clipFrac: tf.keep(out.clipFrac),
+            policyLoss: tf.keep(out.policyLoss),
+          };
+          return out.loss;
+        }, this.policy.variables);
+        const report = await this.optimizer.apply(grads);
+        if (!report.applied) skipped++;
+        const p = parts as unknown as {
+          kl: tf.Scalar;
+          entropy: tf.Scalar;
+          clipFrac: tf.Scalar;
+          policyLoss: tf.Scalar;
         };
-        return out.loss;
-      }, this.policy.variables);
-      const report = await this.optimizer.apply(grads);
-      if (!report.applied) skipped++;
-      const p = parts as unknown as {
-        kl: tf.Scalar;
-        entropy: tf.Scalar;
-        clipFrac: tf.Scalar;
-        policyLoss: tf.Scalar;
-      };
-      const [kl, ent, cf, pl] = await Promise.all([
-        p.kl.data(),
-        p.entropy.data(),
-        p.clipFrac.data(),
-        p.policyLoss.data(),
-      ]);
-      sums.kl += kl[0];
-      sums.entropy += ent[0];
-      sums.clipFrac += cf[0];
-      sums.policyLoss += pl[0];
-      sums.gradNorm += report.gradNorm;
-      sums.lr += report.lr;
-      sums.n += 1;
-      tf.dispose([
-        value,
-        idxT,
-        sub.tokens,
-        sub.mask,
-        sub.old,
-        sub.ref,
-        sub.adv,
-        p.kl,
-        p.entropy,
-        p.clipFrac,
-        p.policyLoss,
-      ]);
-      tf.dispose(Object.values(grads));
+        const [kl, ent, cf, pl] = await Promise.all([
+          p.kl.data(),
+          p.entropy.data(),
+          p.clipFrac.data(),
+          p.policyLoss.data(),
+        ]);
+        sums.kl += kl[0];
+        sums.entropy += ent[0];
+        sums.clipFrac += cf[0];
+        sums.policyLoss += pl[0];
+        sums.gradNorm += report.gradNorm;
+        sums.lr += report.lr;
+        sums.n += 1;
+        tf.dispose([
+          value,
+          idxT,
+          sub.tokens,
+          sub.mask,
+          sub.old,
+          sub.ref,
+          sub.adv,
+          p.kl,
+          p.entropy,
+          p.clipFrac,
+          p.policyLoss,
+        ]);
+        tf.dispose(Object.values(grads));
+      }
+    } finally {
+      oldLogp.dispose();
+      refLogp.dispose();
+      batch.dispose();
     }
     const updateTokens = batch.length * B;
-    oldLogp.dispose();
-    refLogp.dispose();
-    batch.dispose();
     const t3 = now();
     this.stepIndex += 1;
 

@@ -6,7 +6,7 @@
 import { DEFAULT_BASE_TRAINING, trainBase, type BaseTrainingConfig } from '../engine/base';
 import { parseCorpus, parseQA } from '../engine/data';
 import type { Policy } from '../engine/model';
-import { PracticeBuilder } from '../engine/practice';
+import { heldOutPassages, PracticeBuilder } from '../engine/practice';
 import type { Retriever } from '../engine/retriever';
 import { Rng } from '../engine/rng';
 import { RolloutEnv, type Trajectory } from '../engine/rollout';
@@ -162,7 +162,13 @@ export class Run {
     const base = baseConfigFor(this.settings);
     if (base.steps > 0) {
       const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
-      const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout);
+      const builder = new PracticeBuilder(
+        data.corpus,
+        data.train,
+        retriever,
+        cfg.rollout,
+        heldOutPassages(data.corpus, data.test),
+      );
       let lastPost = 0;
       this.status('base', `practice 0/${base.steps}`, {
         step: 0,

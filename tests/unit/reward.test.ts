@@ -177,3 +177,15 @@ describe('computeReward', () => {
     expect(r.reward).toBe(0.2);
   });
 });
+
+describe('answers with punctuation, as the policy can write them', () => {
+  it('scores a token-for-token copy of a golden answer with inner punctuation', async () => {
+    const { computeReward, withTokenForms } = await import('../../src/engine/reward');
+    // The policy's decoded answer puts spaces around punctuation.
+    expect(computeReward('', ['1,234,567'], 'em', '1 , 234 , 567').em).toBe(1);
+    expect(computeReward('', ['AC/DC'], 'em', 'ac / dc').em).toBe(1);
+    expect(computeReward('', ['Smith, John'], 'em', 'smith , john').em).toBe(1);
+    expect(computeReward('', ['1,234,567'], 'em', '1 , 234').em).toBe(0);
+    expect(withTokenForms(['AC/DC'])).toEqual(['AC/DC', 'ac / dc']);
+  });
+});

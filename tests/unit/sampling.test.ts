@@ -56,3 +56,11 @@ describe('sampling', () => {
     expect(draw(11)).toEqual(draw(11));
   });
 });
+
+describe('sampling at very low temperature', () => {
+  it('does not underflow when every probability is small', () => {
+    const flat = new Float32Array(100).fill(0.01);
+    flat[7] = 0.02;
+    expect(sampleToken(flat, 0, 100, { temperature: 0.001, topP: 1 }, new Rng(1))).toBe(7);
+  });
+});

@@ -197,3 +197,22 @@ describe('GrpoTrainer', () => {
     expect(a.metrics.map((m) => m.reward)).toEqual(b.metrics.map((m) => m.reward));
   });
 });
+
+describe('held-out passages', () => {
+  it('finds passages whose title a held-out question names, and practice never uses them', async () => {
+    const { heldOutPassages } = await import('../../src/engine/practice');
+    const held = heldOutPassages(corpus, [
+      { id: 't', question: 'Where was Mira Tolk born?', golden_answers: ['x'] },
+    ]);
+    expect([...held]).toEqual(['p1']);
+    const tokenizer = buildTokenizer({ corpus, train, test: [] });
+    const retriever = new Retriever(corpus);
+    const builder = new PracticeBuilder(corpus, train, retriever, defaultRolloutConfig(), held);
+    const rng = new Rng(8);
+    for (let i = 0; i < 200; i++) {
+      const d = builder.next(rng);
+      if (d.kind !== 'question') expect(JSON.stringify(d).toLowerCase()).not.toContain('mira tolk');
+    }
+    expect(tokenizer.size).toBeGreaterThan(12);
+  });
+});
