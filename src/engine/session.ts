@@ -29,7 +29,11 @@ export function buildTokenizer(data: Dataset): Tokenizer {
   for (const m of MODES) {
     texts.push(promptTemplate(m, 'short'), promptTemplate(m, 'paper'));
   }
-  texts.push(invalidActionText('short'), invalidActionText('paper'), 'Doc 1 (Title: ) what the one for in:');
+  texts.push(
+    invalidActionText('short'),
+    invalidActionText('paper'),
+    'Doc 1 2 3 4 5 6 7 8 9 10 (Title: ) what the one for in:',
+  );
   return Tokenizer.build(texts);
 }
 
