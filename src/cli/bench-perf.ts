@@ -152,10 +152,8 @@ runMain(async () => {
     const up = await updateTokensPerSec(cfg, 32, 256);
     console.log(`  update (forward+backward, 32×256 tokens): ${up.toFixed(0)} tok/s`);
     const policy = newPolicy(tokenizer, 3, o);
-    const reference = policy.cloneFrozen();
     const trainer = new GrpoTrainer(
       policy,
-      reference,
       tokenizer,
       retriever,
       data.train,
@@ -171,7 +169,6 @@ runMain(async () => {
         ` | ${m.rolloutTokensPerSec.toFixed(0)} rollout tok/s, ${m.updateTokensPerSec.toFixed(0)} update tok/s`,
     );
     trainer.dispose();
-    reference.dispose();
     policy.dispose();
   }
 });

@@ -136,10 +136,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     const metrics: (StepMetrics | (Record<string, unknown> & { step: number }))[] = [];
     let final: { summary: EvalSummary; predictions: Prediction[] } = base;
     if (cfg.steps > 0) {
-      const reference = policy.cloneFrozen();
       const trainer = new GrpoTrainer(
         policy,
-        reference,
         tokenizer,
         retriever,
         data.train,
@@ -170,7 +168,6 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       const leaked = tf.memory().numTensors - before;
       if (leaked !== 0) process.stderr.write(`warning: ${leaked} tensors not freed during training\n`);
       trainer.dispose();
-      reference.dispose();
       final = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
     }
 

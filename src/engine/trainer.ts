@@ -63,11 +63,12 @@ const now = () => performance.now() / 1000;
 export class GrpoTrainer {
   readonly env: RolloutEnv;
   readonly optimizer: AdamW;
+  /** Frozen copy of the policy as it was when training began (the KL anchor); owned and freed by the trainer. */
+  readonly reference: Policy;
   private stepIndex = 0;
 
   constructor(
     readonly policy: Policy,
-    readonly reference: Policy,
     readonly tokenizer: Tokenizer,
     retriever: Retriever | null,
     readonly items: readonly QAItem[],
@@ -76,6 +77,7 @@ export class GrpoTrainer {
     readonly rng: Rng,
   ) {
     if (!items.length) throw new Error('GrpoTrainer: no training questions');
+    this.reference = policy.cloneFrozen();
     this.env = new RolloutEnv(policy, tokenizer, retriever, rolloutCfg);
     this.optimizer = new AdamW(policy.variables, {
       lr: grpo.lr,
@@ -239,5 +241,6 @@ export class GrpoTrainer {
 
   dispose(): void {
     this.optimizer.dispose();
+    this.reference.dispose();
   }
 }

@@ -98,7 +98,6 @@ export class Run {
   private stopped = false;
   private looping = false;
   private policy: Policy | null = null;
-  private reference: Policy | null = null;
   private trainer: GrpoTrainer | null = null;
   private tokenizer: Tokenizer | null = null;
 
@@ -192,10 +191,8 @@ export class Run {
       );
     }
     if (this.stopped) return;
-    this.reference = policy.cloneFrozen();
     this.trainer = new GrpoTrainer(
       policy,
-      this.reference,
       tokenizer,
       retriever,
       data.train,
@@ -207,9 +204,8 @@ export class Run {
 
   private dispose(): void {
     this.trainer?.dispose();
-    this.reference?.dispose();
     this.policy?.dispose();
-    this.trainer = this.reference = this.policy = null;
+    this.trainer = this.policy = null;
   }
 }
 
