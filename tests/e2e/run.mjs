@@ -2,7 +2,8 @@
 // Usage: npx vite build && node tests/e2e/run.mjs   (env E2E_TIMEOUT_S scales the generous waits; default 900)
 // Serves dist/ with scripts/serve.mjs on a free port, opens /?preset=test (a tiny run), and checks: no console
 // errors, WebGPU backend badge, Play yields a trajectory with search + information segments and a metrics row,
-// Pause stops the step counter, the search inspector returns scored passages. Saves docs/screenshot.png.
+// Pause stops the step counter, the search inspector returns scored passages. Saves a screenshot to
+// $E2E_SCREENSHOT (the README's is refreshed with E2E_SCREENSHOT=docs/screenshot.png), else dist/e2e-screenshot.png.
 // Prints "E2E: N passed, M failed" last and exits non-zero on any failure. Server and browser are always stopped.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -200,8 +201,9 @@ async function main() {
     });
 
     fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
-    await page.screenshot({ path: path.join(root, 'docs/screenshot.png'), fullPage: true });
-    log(`  screenshot: docs/screenshot.png (${((Date.now() - t0) / 1000).toFixed(1)} s in all)`);
+    const shot = process.env.E2E_SCREENSHOT || 'dist/e2e-screenshot.png';
+    await page.screenshot({ path: path.resolve(root, shot), fullPage: true });
+    log(`  screenshot: ${shot} (${((Date.now() - t0) / 1000).toFixed(1)} s in all)`);
   } catch (e) {
     results.push({ name: 'setup', ok: false });
     log(`  FAIL setup: ${e instanceof Error ? e.message : e}`);
