@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { selectBackend, type BackendChoice, type BackendName } from '../engine/backend';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+/** Debian's chromium ships the SwiftShader Vulkan driver and a Vulkan loader here. */
+const CHROMIUM_LIB = '/usr/lib/chromium';
+const SWIFTSHADER_ICD = `${CHROMIUM_LIB}/vk_swiftshader_icd.json`;
 
 async function installNodeWebGPU(): Promise<void> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
@@ -30,8 +32,6 @@ export function wasmDir(): string {
   // entry: …/tfjs-backend-wasm/dist/tf-backend-wasm.node.js (or similar) → the dist folder holds the .wasm files
   return path.dirname(entry) + path.sep;
 }
-
-const CHROMIUM_LIB = '/usr/lib/chromium';
 
 /**
  * Dawn loads libvulkan.so.1, which Debian's chromium ships off the loader path; the dynamic loader reads

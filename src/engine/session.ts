@@ -2,7 +2,7 @@
  * Wiring shared by the CLI and the browser worker: from loaded data to a tokenizer, a retriever, a base policy,
  * and the defaults of a run. No I/O: callers read files and hand over parsed data.
  */
-import type { Mode, RolloutConfig } from './config';
+import type { Mode } from './config';
 import { Policy, type ModelConfig, DEFAULT_MODEL } from './model';
 import { promptTemplate, invalidActionText } from './prompt';
 import { Retriever } from './retriever';
@@ -47,9 +47,4 @@ export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelCon
 
 export function newPolicy(tokenizer: Tokenizer, seed: number, overrides: Partial<ModelConfig> = {}): Policy {
   return Policy.create(modelConfigFor(tokenizer, overrides), seed);
-}
-
-/** Rollout settings for a mode (RAG/R1/direct answer in one round). */
-export function rolloutFor(base: RolloutConfig, mode: Mode): RolloutConfig {
-  return { ...base, mode };
 }
