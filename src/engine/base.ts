@@ -87,7 +87,10 @@ export async function trainBase(
       const t0 = performance.now();
       const batch = makeBatch(sampler.next(cfg.batchSize), policy.cfg.contextLen, true);
       const { value, grads } = tf.variableGrads(() => {
-        const { logp } = policy.scoreTokens(batch.tokens, { select: batch.hostMask });
+        const { logp } = policy.scoreTokens(batch.tokens, {
+          select: batch.hostMask,
+          hostTokens: batch.hostTokens,
+        });
         return tf.neg(
           tf.div(tf.sum(tf.mul(logp, batch.mask)), tf.maximum(tf.sum(batch.mask), 1)),
         ) as tf.Scalar;

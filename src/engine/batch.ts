@@ -31,10 +31,19 @@ export interface TrainBatch {
   length: number;
   /** Host copy of the mask, flat [B·T] (for Policy.scoreTokens' `select`, which skips unmasked vocab work). */
   hostMask: Float32Array;
+  /** Host copy of the token ids, flat [B·T] (for Policy.scoreTokens' `hostTokens`). */
+  hostTokens: Int32Array;
+  /**
+   * The sampling policy's log-probs at scoring positions, flat [B·T] (position t holds log π(token t+1) as recorded
+   * by the rollout; 0 where the policy did not generate token t+1).
+   */
+  hostSampleLogp: Float32Array;
   /** Number of unmasked tokens. */
   maskedTokens: number;
   /** Host mask of some rows, in the given order, flat [rows·T]. */
   rowsMask(rows: readonly number[]): Float32Array;
+  /** Host token ids of some rows, in the given order, flat [rows·T]. */
+  rowsTokens(rows: readonly number[]): Int32Array;
   dispose(): void;
 }
 
@@ -48,9 +57,11 @@ export function makeBatch(
   const B = trajs.length;
   const ids = new Int32Array(B * T).fill(PAD);
   const mask = new Float32Array(B * T);
+  const sampleLogp = new Float32Array(B * T);
   let count = 0;
   trajs.forEach((t, b) => {
     ids.set(t.ids.slice(0, T), b * T);
+    for (let i = 1; i < Math.min(T, t.ids.length); i++) if (t.gen[i]) sampleLogp[b * T + i - 1] = t.logp[i];
     const m = lossMaskRow(t, T, maskInformation);
     mask.set(m, b * T);
     for (const x of m) count += x;
@@ -62,10 +73,17 @@ export function makeBatch(
     mask: maskT,
     length: T,
     hostMask: mask,
+    hostTokens: ids,
+    hostSampleLogp: sampleLogp,
     maskedTokens: count,
     rowsMask(rows) {
       const out = new Float32Array(rows.length * T);
       rows.forEach((r, i) => out.set(mask.subarray(r * T, (r + 1) * T), i * T));
+      return out;
+    },
+    rowsTokens(rows) {
+      const out = new Int32Array(rows.length * T);
+      rows.forEach((r, i) => out.set(ids.subarray(r * T, (r + 1) * T), i * T));
       return out;
     },
     dispose() {

@@ -253,6 +253,7 @@ export function renderDemo(env: RolloutEnv, demo: Demo): Trajectory | null {
     ids,
     promptLen,
     gen,
+    logp: ids.map(() => 0),
     roles: ids.map((_, i) => (i < promptLen ? 'prompt' : gen[i] ? 'text' : 'information')),
     response: tok.decode(ids.slice(promptLen)),
     searches: [],

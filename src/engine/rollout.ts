@@ -33,6 +33,11 @@ export interface Trajectory {
   promptLen: number;
   /** 1 where the policy generated the token, 0 for prompt and observation tokens. */
   gen: number[];
+  /**
+   * log π(token) under the policy that sampled it (temperature 1, no truncation: the model's own distribution), at
+   * positions the policy generated; 0 elsewhere. GRPO's old log-probs come from here (no extra forward pass).
+   */
+  logp: number[];
   roles: Role[];
   /** Decoded response (everything after the prompt, observations included). */
   response: string;
@@ -54,6 +59,11 @@ export interface RolloutOptions {
   greedy?: boolean;
   /** Called after every batch of sampled tokens (for live views); must be cheap. */
   onTokens?: (trajectories: readonly Trajectory[]) => void;
+  /**
+   * Awaited after every batch of sampled tokens (one token added to every generating row), with whether any row
+   * ended its round in that batch. Lets a caller step exactly one token or one round at a time.
+   */
+  gate?: (event: { roundEnded: boolean }) => Promise<void> | void;
 }
 
 const ACTION_RE = /<(search|answer)>(.*?)<\/\1>/s;
@@ -135,6 +145,7 @@ export class RolloutEnv {
           ids,
           promptLen: ids.length,
           gen: ids.map(() => 0),
+          logp: ids.map(() => 0),
           roles: ids.map(() => 'prompt' as Role),
           response: '',
           searches: [],
@@ -180,12 +191,13 @@ export class RolloutEnv {
           continue;
         }
         const singles: { row: number; tokens: number[] }[] = [];
+        let roundEnded = false;
         for (const row of generating) {
           const r = rows[row];
           const tok = sampleToken(probs, row * V, V, sampling, rng);
           const pieceRole = roleAfter(tokenizer.vocab[tok], r.block);
           r.block = pieceRole.next;
-          this.append(r, [tok], 1, pieceRole.role);
+          this.append(r, [tok], 1, pieceRole.role, Math.log(Math.max(probs[row * V + tok], 1e-30)));
           const roundLen = r.traj.ids.length - r.roundStart;
           const stop =
             tok === EOS ||
@@ -197,11 +209,13 @@ export class RolloutEnv {
             else singles.push({ row, tokens: [tok] });
             continue;
           }
+          roundEnded = true;
           const forced = this.endRound(r, maxRounds);
           if (!r.done) pending.set(row, [tok, ...forced]);
         }
         await feed(singles);
         opts.onTokens?.(rows.map((r) => r.traj));
+        await opts.gate?.({ roundEnded });
       }
     } finally {
       state.dispose();
@@ -210,10 +224,11 @@ export class RolloutEnv {
     return rows.map((r) => r.traj);
   }
 
-  private append(r: RowState, tokens: number[], gen: 0 | 1, role: Role): void {
+  private append(r: RowState, tokens: number[], gen: 0 | 1, role: Role, logp = 0): void {
     for (const t of tokens) {
       r.traj.ids.push(t);
       r.traj.gen.push(gen);
+      r.traj.logp.push(logp);
       r.traj.roles.push(role);
     }
   }

@@ -210,3 +210,57 @@ describe('rollout with a real (random) policy', () => {
     expect(tf.memory().numTensors).toBe(before - owned);
   });
 });
+
+describe('sampling log-probs and stepping', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('records log π of each generated token that a full rescoring reproduces (GRPO old log-probs)', async () => {
+    const policy = newPolicy(tokenizer, 5, { dModel: 16, nHeads: 2, nLayers: 1, contextLen: 128 });
+    const env = new RolloutEnv(policy, tokenizer, retriever, cfg({ maxTurnTokens: 6 }));
+    const trajs = await env.run([...items, ...items], new Rng(4));
+    const batch = makeBatch(trajs, 128, true);
+    const logp = tf.tidy(() => policy.scoreTokens(batch.tokens, { select: batch.hostMask }).logp);
+    const full = await logp.data();
+    let checked = 0;
+    for (let i = 0; i < full.length; i++) {
+      if (!batch.hostMask[i]) {
+        expect(batch.hostSampleLogp[i]).toBe(0);
+        continue;
+      }
+      expect(batch.hostSampleLogp[i]).toBeCloseTo(full[i], 4);
+      expect(batch.hostSampleLogp[i]).toBeLessThan(0);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(8);
+    tf.dispose(logp);
+    batch.dispose();
+    policy.dispose();
+  });
+
+  it('scores the same with the host-built copy mask as with the device one', async () => {
+    const policy = newPolicy(tokenizer, 6, { dModel: 16, nHeads: 2, nLayers: 1, contextLen: 64 });
+    const ids = Int32Array.from({ length: 3 * 32 }, (_, i) => 12 + ((i * 7) % 9)); // repeats, so copies matter
+    const tokens = tf.tensor2d(ids, [3, 32], 'int32');
+    const a = tf.tidy(() => policy.scoreTokens(tokens).logp);
+    const b = tf.tidy(() => policy.scoreTokens(tokens, { hostTokens: ids }).logp);
+    const [x, y] = await Promise.all([a.data(), b.data()]);
+    for (let i = 0; i < x.length; i++) expect(y[i]).toBeCloseTo(x[i], 5);
+    tf.dispose([a, b, tokens]);
+    policy.dispose();
+  });
+
+  it('awaits the gate after every sampled token, flagging batches where a round ended', async () => {
+    const script = ['<search>', 'telmar', '</search>', '<answer>', 'quelaria', '</answer>'];
+    const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg());
+    const events: boolean[] = [];
+    const [t] = await env.run([items[0]], new Rng(1), {
+      gate: async ({ roundEnded }) => {
+        events.push(roundEnded);
+      },
+    });
+    expect(events).toHaveLength(t.gen.reduce((a, b) => a + b, 0));
+    expect(events).toEqual([false, false, true, false, false, true]);
+  });
+});

@@ -122,6 +122,35 @@ function vocabTerms(
   return { logpV: tgt.sub(lse).reshape([B, T]), entV: entV.reshape([B, T]) }; // [B, T] each
 }
 
+/**
+ * Additive copy mask [B, T(query), T(key)]: 0 where tokens[b, j] equals the target tokens[b, t+1] (0 past the
+ * end), NEG_BIG elsewhere. Built from token ids already on the host: on wasm the device version's tiles and
+ * comparisons cost ~15% of a training step.
+ */
+export function hostCopyMask(ids: ArrayLike<number>, B: number, T: number): tf.Tensor3D {
+  if (ids.length !== B * T) throw new Error(`scoreTokens: hostTokens has ${ids.length} entries, expected ${B * T}`);
+  const m = new Float32Array(B * T * T).fill(NEG_BIG);
+  for (let b = 0; b < B; b++) {
+    const row = b * T;
+    for (let t = 0; t < T; t++) {
+      const target = t + 1 < T ? ids[row + t + 1] : 0;
+      const base = (row + t) * T;
+      for (let j = 0; j < T; j++) if (ids[row + j] === target) m[base + j] = 0;
+    }
+  }
+  return tf.tensor3d(m, [B, T, T]);
+}
+
+/** The same mask from device tensors (explicit tiles: broadcasting binary ops are very slow on wasm). */
+function deviceCopyMask(tokens: tf.Tensor2D, next: tf.Tensor): tf.Tensor {
+  const [B, T] = tokens.shape;
+  const same = tf.equal(
+    tf.tile(next.reshape([B, T, 1]), [1, 1, T]),
+    tf.tile(tokens.reshape([B, 1, T]), [1, T, 1]),
+  ); // [B, T, T]
+  return same.cast('float32').sub(1).mul(-NEG_BIG); // 0 where equal, −1e9 elsewhere
+}
+
 /** Pointer head terms. Returns log copy-mass of the target, H(a_t) and the gate's log g / log(1−g). */
 function pointerTerms(
   w: Weights,
@@ -130,6 +159,7 @@ function pointerTerms(
   emb: tf.Tensor,
   tokens: tf.Tensor2D,
   next: tf.Tensor,
+  hostTokens?: ArrayLike<number>,
 ): { logCopy: tf.Tensor; entA: tf.Tensor; logG: tf.Tensor; log1mG: tf.Tensor } {
   const [B, T] = tokens.shape;
   const q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
@@ -138,16 +168,20 @@ function pointerTerms(
     .mul(1 / Math.sqrt(pointerDim(cfg)))
     .add(causalMask(T)); // [B, T(query), T(key)]
   const lseS = logSumExpLast(s); // [B, T]
-  // Equality mask via explicit tiles: broadcasting binary ops are very slow on wasm.
-  const same = tf.equal(
-    tf.tile(next.reshape([B, T, 1]), [1, 1, T]),
-    tf.tile(tokens.reshape([B, 1, T]), [1, T, 1]),
-  ); // [B, T, T]
-  const copyMask = same.cast('float32').sub(1).mul(-NEG_BIG); // [B, T, T] 0 where equal, −1e9 elsewhere
+  const copyMask = hostTokens ? hostCopyMask(hostTokens, B, T) : deviceCopyMask(tokens, next); // [B, T, T]
   const logCopy = logSumExpLast(s.add(copyMask)).sub(lseS); // [B, T]
   const entA = softmaxEntropy(s, lseS); // [B, T]
   const z = linear(hf, w['ptr.w_gate'], w['ptr.b_gate']).reshape([B, T]); // [B, T]
   return { logCopy, entA, ...logSigmoidPair(z) };
+}
+
+export interface ScoreOptions {
+  /** Device mask of positions to keep. */
+  positions?: tf.Tensor2D;
+  /** Host mask [B·T] of positions to keep; the vocabulary head then runs only on those rows. */
+  select?: ArrayLike<number>;
+  /** The same token ids on the host [B·T] (row-major), when the caller has them: a cheaper copy mask. */
+  hostTokens?: ArrayLike<number>;
 }
 
 /**
@@ -159,7 +193,7 @@ export function scoreTokensImpl(
   w: Weights,
   cfg: ModelConfig,
   tokens: tf.Tensor2D,
-  opts: { positions?: tf.Tensor2D; select?: ArrayLike<number> } = {},
+  opts: ScoreOptions = {},
 ): { logp: tf.Tensor2D; entropy: tf.Tensor2D } {
   const [B, T] = tokens.shape;
   const selection = opts.select ? buildSelection(opts.select, B, T) : undefined;
@@ -170,7 +204,7 @@ export function scoreTokensImpl(
   let logp = logpV; // [B, T]
   let entropy = entV; // [B, T]
   if (cfg.pointer) {
-    const { logCopy, entA, logG, log1mG } = pointerTerms(w, cfg, hf, emb, ids, next);
+    const { logCopy, entA, logG, log1mG } = pointerTerms(w, cfg, hf, emb, ids, next, opts.hostTokens);
     logp = logSumExpLast(tf.stack([logG.add(logpV), log1mG.add(logCopy)], -1)); // [B, T]
     const g = tf.exp(logG); // [B, T]
     const oneMinusG = tf.exp(log1mG); // [B, T]

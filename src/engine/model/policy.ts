@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, validateConfig } from './config';
 import { DecodeState, type FeedRow, feedImpl } from './decode';
-import { scoreTokensImpl } from './forward';
+import { scoreTokensImpl, type ScoreOptions } from './forward';
 import { type ParamSpec, type Weights, initValues, makeVariables, paramSpecs } from './params';
 import type { SerializedPolicy } from './serialize';
 
@@ -67,7 +67,7 @@ export class Policy {
    */
   scoreTokens(
     tokens: tf.Tensor2D,
-    opts?: { positions?: tf.Tensor2D; select?: ArrayLike<number> },
+    opts?: ScoreOptions,
   ): { logp: tf.Tensor2D; entropy: tf.Tensor2D } {
     this.assertAlive();
     return tf.tidy(() => scoreTokensImpl(this.weights, this.cfg, tokens, opts));
