@@ -70,15 +70,20 @@ export async function trainBase(
   onProgress?: (p: BaseProgress) => void,
   shouldStop?: () => boolean,
 ): Promise<number> {
-  const opt = new AdamW(policy.variables, {
-    lr: cfg.lr,
-    beta1: 0.9,
-    beta2: 0.98,
-    eps: 1e-8,
-    weightDecay: 0.01,
-    gradClip: 1,
-    warmupSteps: cfg.warmupSteps,
-  });
+  const masks = policy.updateMasks();
+  const opt = new AdamW(
+    policy.variables,
+    {
+      lr: cfg.lr,
+      beta1: 0.9,
+      beta2: 0.98,
+      eps: 1e-8,
+      weightDecay: 0.01,
+      gradClip: 1,
+      warmupSteps: cfg.warmupSteps,
+    },
+    masks,
+  );
   let lastLoss = NaN;
   const sampler = new PracticeSampler(env, builder, rng, Math.min(128, policy.cfg.contextLen));
   try {
@@ -109,6 +114,7 @@ export async function trainBase(
     }
   } finally {
     opt.dispose();
+    tf.dispose([...masks.values()]);
   }
   return lastLoss;
 }

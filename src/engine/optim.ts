@@ -43,9 +43,15 @@ export class AdamW {
   private readonly v = new Map<string, tf.Variable>();
   private t = 0;
 
+  /**
+   * `masks` (variable name → 0/1 tensor broadcastable to the variable, e.g. Policy.updateMasks()) freezes the
+   * masked-out entries: their gradient is ignored (and not counted in the norm) and they are neither updated nor
+   * decayed. The optimiser does not own the masks.
+   */
   constructor(
     private readonly vars: tf.Variable[],
     public opts: AdamWOptions = ADAMW_DEFAULTS,
+    private readonly masks: ReadonlyMap<string, tf.Tensor> = new Map(),
   ) {
     for (const x of vars) {
       const zero = tf.zerosLike(x);
@@ -61,7 +67,11 @@ export class AdamW {
 
   /** Apply one update from `grads` (keyed by variable name). Does not dispose `grads`. */
   async apply(grads: tf.NamedTensorMap): Promise<StepReport> {
-    const sq = tf.tidy(() => tf.addN(this.vars.map((x) => tf.sum(tf.square(grads[x.name])))));
+    const grad = (x: tf.Variable) => {
+      const m = this.masks.get(x.name);
+      return m ? tf.mul(grads[x.name], m) : grads[x.name];
+    };
+    const sq = tf.tidy(() => tf.addN(this.vars.map((x) => tf.sum(tf.square(grad(x))))));
     const gradNorm = Math.sqrt((await sq.data())[0]);
     sq.dispose();
     const lr = warmupLr(this.t, this.opts.lr, this.opts.warmupSteps);
@@ -73,7 +83,7 @@ export class AdamW {
     const bc2 = 1 - Math.pow(beta2, this.t);
     tf.tidy(() => {
       for (const x of this.vars) {
-        const g = tf.mul(grads[x.name], scale);
+        const g = tf.mul(grad(x), scale);
         const m = this.m.get(x.name)!;
         const v = this.v.get(x.name)!;
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
@@ -81,7 +91,9 @@ export class AdamW {
         const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), eps));
         // Decoupled decay: θ ← θ − lr·(update + wd·θ); 1-D tensors (biases, norms) are not decayed.
         const decay = x.shape.length > 1 ? tf.mul(x, weightDecay) : tf.zerosLike(x);
-        x.assign(tf.sub(x, tf.mul(tf.add(update, decay), lr)));
+        const step = tf.mul(tf.add(update, decay), lr);
+        const mask = this.masks.get(x.name);
+        x.assign(tf.sub(x, mask ? tf.mul(step, mask) : step));
       }
     });
     return { gradNorm, lr, applied: true };

@@ -42,7 +42,7 @@ export function buildRetriever(corpus: Passage[]): Retriever {
 }
 
 export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return { ...DEFAULT_MODEL, ...overrides, vocabSize: tokenizer.size };
+  return { ...DEFAULT_MODEL, commonVocab: tokenizer.common, ...overrides, vocabSize: tokenizer.size };
 }
 
 export function newPolicy(tokenizer: Tokenizer, seed: number, overrides: Partial<ModelConfig> = {}): Policy {

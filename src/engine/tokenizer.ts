@@ -44,6 +44,8 @@ export const NUM_SPECIAL = SPECIAL_TOKENS.length;
 export interface TokenizerJSON {
   kind: 'word-v1';
   vocab: string[];
+  /** Ids below this are common words; the rest (rarer) are names. Absent in older files: all common. */
+  common?: number;
 }
 
 export interface TokenizerBuildOptions {
@@ -51,7 +53,15 @@ export interface TokenizerBuildOptions {
   minCount?: number;
   /** Cap on the total vocabulary size, special tokens included. Default: no cap. */
   maxVocab?: number;
+  /**
+   * Words seen at least this often are *common* (relation and function words); rarer words are *names*, which
+   * the policy learns to copy rather than to memorise (ModelConfig.commonVocab). Default COMMON_MIN_COUNT.
+   */
+  commonMinCount?: number;
 }
+
+/** Default count from which a word is common rather than a name. */
+export const COMMON_MIN_COUNT = 20;
 
 // Sanity: the tag literals of text.ts are exactly the specials 4..11.
 if (TAG_LITERALS.some((t, i) => SPECIAL_TOKENS[THINK + i] !== t)) {
@@ -60,10 +70,18 @@ if (TAG_LITERALS.some((t, i) => SPECIAL_TOKENS[THINK + i] !== t)) {
 
 export class Tokenizer {
   readonly vocab: readonly string[];
+  /** Ids below this are specials and common words; ids from here on are names (rarest last). */
+  readonly common: number;
   private readonly index: ReadonlyMap<string, number>;
 
-  private constructor(vocab: readonly string[]) {
+  private constructor(vocab: readonly string[], common = vocab.length) {
     this.vocab = Object.freeze(vocab.slice());
+    if (!Number.isInteger(common) || common < NUM_SPECIAL || common > vocab.length) {
+      throw new Error(
+        `tokenizer: common must be an integer in [${NUM_SPECIAL}, ${vocab.length}], got ${common}`,
+      );
+    }
+    this.common = common;
     const index = new Map<string, number>();
     vocab.forEach((piece, i) => {
       if (index.has(piece)) throw new Error(`tokenizer: duplicate vocabulary entry ${JSON.stringify(piece)}`);
@@ -91,7 +109,10 @@ export class Tokenizer {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .map(([w]) => w);
     const room = Math.max(0, maxVocab - NUM_SPECIAL);
-    return new Tokenizer([...SPECIAL_TOKENS, ...words.slice(0, room)]);
+    const kept = words.slice(0, room);
+    const commonMin = opts.commonMinCount ?? COMMON_MIN_COUNT;
+    const common = NUM_SPECIAL + kept.filter((w) => counts.get(w)! >= commonMin).length; // sorted: a prefix
+    return new Tokenizer([...SPECIAL_TOKENS, ...kept], common);
   }
 
   static fromJSON(j: TokenizerJSON): Tokenizer {
@@ -99,11 +120,16 @@ export class Tokenizer {
     if (!Array.isArray(j.vocab) || SPECIAL_TOKENS.some((s, i) => j.vocab[i] !== s)) {
       throw new Error('tokenizer: vocabulary must start with the special tokens in order');
     }
-    return new Tokenizer(j.vocab);
+    return new Tokenizer(j.vocab, j.common ?? j.vocab.length);
   }
 
   toJSON(): TokenizerJSON {
-    return { kind: 'word-v1', vocab: this.vocab.slice() };
+    return { kind: 'word-v1', vocab: this.vocab.slice(), common: this.common };
+  }
+
+  /** True for a name (a rare word: copied, not generated). */
+  isName(id: number): boolean {
+    return id >= this.common && id < this.vocab.length;
   }
 
   get size(): number {

@@ -65,6 +65,7 @@ export class GrpoTrainer {
   readonly optimizer: AdamW;
   /** Frozen copy of the policy as it was when training began (the KL anchor); owned and freed by the trainer. */
   readonly reference: Policy;
+  private readonly masks: Map<string, tf.Tensor>;
   private stepIndex = 0;
 
   constructor(
@@ -79,16 +80,21 @@ export class GrpoTrainer {
     if (!items.length) throw new Error('GrpoTrainer: no training questions');
     this.reference = policy.cloneFrozen();
     this.env = new RolloutEnv(policy, tokenizer, retriever, rolloutCfg);
-    this.optimizer = new AdamW(policy.variables, {
-      lr: grpo.lr,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: grpo.weightDecay,
-      gradClip: grpo.gradClip,
-      // The schedule counts GRPO steps (verl steps it once per training step); the optimiser counts updates.
-      warmupSteps: grpo.warmupSteps * Math.max(1, grpo.miniBatches),
-    });
+    this.masks = policy.updateMasks();
+    this.optimizer = new AdamW(
+      policy.variables,
+      {
+        lr: grpo.lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: grpo.weightDecay,
+        gradClip: grpo.gradClip,
+        // The schedule counts GRPO steps (verl steps it once per training step); the optimiser counts updates.
+        warmupSteps: grpo.warmupSteps * Math.max(1, grpo.miniBatches),
+      },
+      this.masks,
+    );
   }
 
   get steps(): number {
@@ -248,5 +254,6 @@ export class GrpoTrainer {
   dispose(): void {
     this.optimizer.dispose();
     this.reference.dispose();
+    tf.dispose([...this.masks.values()]);
   }
 }

@@ -16,6 +16,24 @@ export interface ModelConfig {
   ffMult: number;
   /** Copy (pointer) head mixed into the next-token distribution (SEARCH-R1.md §3, second prototype). */
   pointer: boolean;
+  /**
+   * Ids ≥ commonVocab are *names* (the tokenizer orders words by frequency, rare last): their input embeddings are
+   * fixed random vectors that training never changes, and the vocabulary head never emits them (only the copy
+   * head does). Names seen in training and names first met at test time then look alike to the model, so it
+   * learns to copy a name rather than to memorise it. Omitted (or ≥ vocabSize): every word is learned.
+   */
+  commonVocab?: number;
+}
+
+/** Scale of a name's fixed random input embedding (common words start at 0.02 and are learned). */
+export const NAME_EMBEDDING_STD = 0.125;
+/** Output bias of names: the vocabulary head gives them ~e^-30 of its mass, so names come from copying. */
+export const NAME_OUTPUT_BIAS = -30;
+
+/** First name id, or vocabSize when every word is learned. */
+export function firstNameId(cfg: ModelConfig): number {
+  const c = cfg.commonVocab;
+  return c === undefined ? cfg.vocabSize : Math.min(Math.max(c, 0), cfg.vocabSize);
 }
 
 export const DEFAULT_MODEL: Omit<ModelConfig, 'vocabSize'> = {
@@ -40,6 +58,14 @@ export function validateConfig(cfg: ModelConfig): void {
     throw new Error(`ModelConfig.dModel (${cfg.dModel}) must be divisible by nHeads (${cfg.nHeads})`);
   }
   if (typeof cfg.pointer !== 'boolean') throw new Error('ModelConfig.pointer must be a boolean');
+  if (cfg.commonVocab !== undefined && (!Number.isInteger(cfg.commonVocab) || cfg.commonVocab < 0)) {
+    throw new Error(`ModelConfig.commonVocab must be a non-negative integer, got ${String(cfg.commonVocab)}`);
+  }
+  if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
+    throw new Error(
+      'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',
+    );
+  }
 }
 
 export function headDim(cfg: ModelConfig): number {

@@ -128,7 +128,8 @@ function vocabTerms(
  * comparisons cost ~15% of a training step.
  */
 export function hostCopyMask(ids: ArrayLike<number>, B: number, T: number): tf.Tensor3D {
-  if (ids.length !== B * T) throw new Error(`scoreTokens: hostTokens has ${ids.length} entries, expected ${B * T}`);
+  if (ids.length !== B * T)
+    throw new Error(`scoreTokens: hostTokens has ${ids.length} entries, expected ${B * T}`);
   const m = new Float32Array(B * T * T).fill(NEG_BIG);
   for (let b = 0; b < B; b++) {
     const row = b * T;

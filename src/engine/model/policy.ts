@@ -4,7 +4,14 @@
  * Does not choose the backend (backend.ts does), sample, or train.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, validateConfig } from './config';
+import { Rng } from '../rng';
+import {
+  type ModelConfig,
+  NAME_EMBEDDING_STD,
+  NAME_OUTPUT_BIAS,
+  firstNameId,
+  validateConfig,
+} from './config';
 import { DecodeState, type FeedRow, feedImpl } from './decode';
 import { scoreTokensImpl, type ScoreOptions } from './forward';
 import { type ParamSpec, type Weights, initValues, makeVariables, paramSpecs } from './params';
@@ -32,7 +39,33 @@ export class Policy {
 
   static create(cfg: ModelConfig, seed: number): Policy {
     validateConfig(cfg);
-    return new Policy(cfg, initValues(paramSpecs(cfg), seed), true);
+    const specs = paramSpecs(cfg);
+    const values = initValues(specs, seed);
+    const first = firstNameId(cfg);
+    if (first < cfg.vocabSize) {
+      // Names: fixed random input rows at a common scale (own seeded stream), output bias far below any word's.
+      const rng = new Rng(seed ^ 0x5eed);
+      const emb = values[specs.findIndex((s) => s.name === 'tok_emb')];
+      for (let i = first * cfg.dModel; i < emb.length; i++) emb[i] = rng.normal() * NAME_EMBEDDING_STD;
+      values[specs.findIndex((s) => s.name === 'out_bias')].fill(NAME_OUTPUT_BIAS, first);
+    }
+    return new Policy(cfg, values, true);
+  }
+
+  /**
+   * Per-variable update masks for the optimiser (variable name → 0/1 tensor broadcastable to it): the rows of
+   * names in tok_emb and out_bias stay as initialised. Empty when every word is learned. Caller disposes.
+   */
+  updateMasks(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    const first = firstNameId(this.cfg);
+    if (first >= this.cfg.vocabSize) return out;
+    const rows = Float32Array.from({ length: this.cfg.vocabSize }, (_, i) => (i < first ? 1 : 0));
+    this.specs.forEach((s, i) => {
+      if (s.name === 'tok_emb') out.set(this.variables[i].name, tf.tensor2d(rows, [rows.length, 1]));
+      if (s.name === 'out_bias') out.set(this.variables[i].name, tf.tensor1d(rows));
+    });
+    return out;
   }
 
   get trainable(): boolean {
@@ -65,10 +98,7 @@ export class Policy {
    * [B·T] 0/1, e.g. the loss mask) does the same AND skips the [·, V] vocabulary work on unselected positions —
    * the fast path for training, where only generated tokens count.
    */
-  scoreTokens(
-    tokens: tf.Tensor2D,
-    opts?: ScoreOptions,
-  ): { logp: tf.Tensor2D; entropy: tf.Tensor2D } {
+  scoreTokens(tokens: tf.Tensor2D, opts?: ScoreOptions): { logp: tf.Tensor2D; entropy: tf.Tensor2D } {
     this.assertAlive();
     return tf.tidy(() => scoreTokensImpl(this.weights, this.cfg, tokens, opts));
   }
