@@ -1,6 +1,7 @@
 /**
- * Entry point: creates the store, starts the training worker (a module worker that owns tfjs), connects the two
- * and renders the page. The main thread never imports tfjs.
+ * Entry point: reads the settings from the URL, creates the store, starts the training worker (a module worker
+ * that owns tfjs), connects the two, keeps the URL equal to the current settings (so the address is a shareable
+ * link) and renders the page. The main thread never imports tfjs.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -8,13 +9,31 @@ import { App } from './App';
 import { connectWorker, type WorkerLike } from './store/bridge';
 import { createAppStore } from './store/state';
 import { settingsFromQuery } from './workers/presets';
+import { settingsToQuery } from './workers/settings';
 import './styles.css';
 
-const { preset, settings } = settingsFromQuery(location.search);
+const { preset, settings, errors } = settingsFromQuery(location.search);
 const store = createAppStore(preset, settings);
-const worker = new Worker(new URL('./workers/train.worker.ts', import.meta.url), { type: 'module' });
-// The worker resolves corpus and wasm URLs against the page's directory (the app may live under a sub-path).
-const actions = connectWorker(store, worker as unknown as WorkerLike, new URL('.', location.href).href);
+if (errors.length) store.setState({ error: errors.join('; ') });
+
+const makeWorker = () =>
+  new Worker(new URL('./workers/train.worker.ts', import.meta.url), {
+    type: 'module',
+  }) as unknown as WorkerLike;
+// The worker resolves corpus, checkpoint and wasm URLs against the page's directory (the app may live under a
+// sub-path).
+const actions = connectWorker(store, makeWorker, new URL('.', location.href).href);
+
+const syncUrl = () => {
+  const { preset: p, settings: s } = store.getState();
+  const query = `?${settingsToQuery(p, s)}`;
+  if (query !== location.search)
+    history.replaceState(null, '', `${location.pathname}${query}${location.hash}`);
+};
+syncUrl();
+store.subscribe((s, prev) => {
+  if (s.settings !== prev.settings || s.preset !== prev.preset) syncUrl();
+});
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

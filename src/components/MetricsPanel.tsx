@@ -1,32 +1,55 @@
-/** Per-step GRPO metrics: sparklines for the headline series and a table of the latest steps. Presentational. */
+/**
+ * Live training curves, one sparkline per series (reward, held-out EM, KL, entropy, clip fraction, response
+ * length, valid searches, throughput, and the collapse signals: groups with reward spread, distinct answers, the
+ * top answer's share), and a table of the latest steps. Redrawn once per GRPO step, never per token.
+ * Presentational.
+ */
 import type { StepMetrics } from '../engine/trainer';
+import type { EvalPoint } from '../workers/protocol';
 import { Sparkline } from './Sparkline';
 import './MetricsPanel.css';
 
 export interface MetricsPanelProps {
   metrics: readonly StepMetrics[];
+  evals: { base: EvalPoint | null; points: readonly EvalPoint[] };
 }
 
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+
 const SERIES: { key: keyof StepMetrics; label: string; format?: (v: number) => string }[] = [
-  { key: 'reward', label: 'reward (EM)' },
-  { key: 'kl', label: 'KL to reference' },
+  { key: 'reward', label: 'reward' },
+  { key: 'kl', label: 'KL to base' },
   { key: 'entropy', label: 'entropy' },
-  { key: 'validSearches', label: 'valid searches / rollout' },
+  { key: 'clipFrac', label: 'clip fraction', format: pct },
   { key: 'responseLength', label: 'response length (tokens)', format: (v) => v.toFixed(1) },
+  { key: 'validSearches', label: 'valid searches / rollout' },
   { key: 'tokensPerSec', label: 'tokens / s', format: (v) => v.toFixed(0) },
+  { key: 'spread', label: 'groups with reward spread', format: pct },
+  { key: 'distinctAnswers', label: 'distinct answers / step', format: (v) => v.toFixed(0) },
+  { key: 'topAnswerShare', label: 'top answer share', format: pct },
 ];
 
-const TABLE_ROWS = 8;
+const TABLE_ROWS = 6;
 
-export function MetricsPanel({ metrics }: MetricsPanelProps) {
+export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
   const recent = metrics.slice(-TABLE_ROWS).reverse();
+  const evalPoints = (evals.base ? [evals.base] : []).concat(evals.points);
+  const last = metrics[metrics.length - 1];
   return (
     <section className="panel" aria-labelledby="metrics-title">
       <h2 id="metrics-title">
-        Training metrics <span className="muted">({metrics.length} GRPO steps)</span>
+        Curves <span className="muted">({metrics.length} GRPO steps)</span>
       </h2>
-      <div className="sparks">
-        {SERIES.map((s) => (
+      <div className="sparks" data-testid="curves">
+        {SERIES.slice(0, 1).map((s) => (
+          <Sparkline key={s.key} label={s.label} values={metrics.map((m) => m[s.key] as number)} />
+        ))}
+        <Sparkline
+          label={`held-out EM (greedy${evalPoints.length ? `, ${evalPoints[evalPoints.length - 1].n} q` : ''})`}
+          values={evalPoints.map((p) => p.em)}
+          testId="eval-curve"
+        />
+        {SERIES.slice(1).map((s) => (
           <Sparkline
             key={s.key}
             label={s.label}
@@ -35,41 +58,54 @@ export function MetricsPanel({ metrics }: MetricsPanelProps) {
           />
         ))}
       </div>
-      {recent.length ? (
-        <table className="metrics">
-          <thead>
-            <tr>
-              <th>step</th>
-              <th>reward</th>
-              <th>KL</th>
-              <th>entropy</th>
-              <th>searches</th>
-              <th>resp. len</th>
-              <th>answered</th>
-              <th>tok/s</th>
-              <th>seconds</th>
-            </tr>
-          </thead>
-          <tbody>
-            {recent.map((m) => (
-              <tr key={m.step} data-testid="metrics-row">
-                <td>{m.step}</td>
-                <td>{m.reward.toFixed(3)}</td>
-                <td>{m.kl.toFixed(4)}</td>
-                <td>{m.entropy.toFixed(3)}</td>
-                <td>{m.validSearches.toFixed(2)}</td>
-                <td>{m.responseLength.toFixed(1)}</td>
-                <td>{(m.answered * 100).toFixed(0)}%</td>
-                <td>{m.tokensPerSec.toFixed(0)}</td>
-                <td>{m.seconds.total.toFixed(1)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <p className="muted">
-          No GRPO step yet. Press Play: the policy first practises reading, then RL starts.
+      {evalPoints.length ? (
+        <p className="muted small">
+          Held-out EM at steps {evalPoints.map((p) => p.step).join(', ')}
+          {evals.base ? ' (step 0 is the base policy)' : ''}.
         </p>
+      ) : null}
+      {last && last.topAnswer ? (
+        <p className="muted small">
+          Most common answer in step {last.step}: “{last.topAnswer}” ({pct(last.topAnswerShare)} of rollouts).
+        </p>
+      ) : null}
+      {recent.length ? (
+        <div className="table-scroll">
+          <table className="metrics">
+            <thead>
+              <tr>
+                <th>step</th>
+                <th>reward</th>
+                <th>KL</th>
+                <th>entropy</th>
+                <th>clip</th>
+                <th>searches</th>
+                <th>resp. len</th>
+                <th>answered</th>
+                <th>tok/s</th>
+                <th>seconds</th>
+              </tr>
+            </thead>
+            <tbody>
+              {recent.map((m) => (
+                <tr key={m.step} data-testid="metrics-row">
+                  <td>{m.step}</td>
+                  <td>{m.reward.toFixed(3)}</td>
+                  <td>{m.kl.toFixed(4)}</td>
+                  <td>{m.entropy.toFixed(3)}</td>
+                  <td>{pct(m.clipFrac)}</td>
+                  <td>{m.validSearches.toFixed(2)}</td>
+                  <td>{m.responseLength.toFixed(1)}</td>
+                  <td>{pct(m.answered)}</td>
+                  <td>{m.tokensPerSec.toFixed(0)}</td>
+                  <td>{m.seconds.total.toFixed(1)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="muted">No GRPO step yet.</p>
       )}
     </section>
   );

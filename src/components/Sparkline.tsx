@@ -5,12 +5,13 @@ export interface SparklineProps {
   format?: (v: number) => string;
   width?: number;
   height?: number;
+  testId?: string;
 }
 
 const fmt = (v: number) =>
   Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
 
-export function Sparkline({ label, values, format = fmt, width = 180, height = 40 }: SparklineProps) {
+export function Sparkline({ label, values, format = fmt, width = 180, height = 40, testId }: SparklineProps) {
   const finite = values.filter(Number.isFinite);
   const min = finite.length ? Math.min(...finite) : 0;
   const max = finite.length ? Math.max(...finite) : 1;
@@ -25,7 +26,7 @@ export function Sparkline({ label, values, format = fmt, width = 180, height = 4
     .join(' ');
   const last = values.length ? values[values.length - 1] : NaN;
   return (
-    <figure className="spark">
+    <figure className="spark" data-testid={testId ?? 'spark'} data-points={values.length}>
       <figcaption>
         <span className="spark-label">{label}</span>
         <span className="spark-value">{Number.isFinite(last) ? format(last) : '–'}</span>

@@ -1,20 +1,29 @@
 /**
  * The page's state: a zustand vanilla store fed by worker messages (bridge.ts). `applyMessage` is the one reducer
- * from protocol messages to state; it drops messages of any run but the current one. No React, no worker here.
+ * from protocol messages to state; it drops messages of any run but the current one. Rollout tokens arrive as
+ * deltas and are appended here; views that change at token rate subscribe to the store outside React.
+ * No React, no worker here.
  */
 import { createStore } from 'zustand/vanilla';
 import type { BackendName } from '../engine/backend';
+import type { Role } from '../engine/rollout';
 import type { StepMetrics } from '../engine/trainer';
-import { PRESETS, type PresetName } from '../workers/presets';
+import { presetSettings, type PresetName } from '../workers/presets';
 import type {
+  BaseInfo,
   BrowserSettings,
+  CompareResult,
   CorpusInfo,
+  EvalPoint,
   FromWorker,
+  HoldInfo,
   Phase,
   Progress,
-  SampleTrajectory,
+  RowDelta,
   SearchHit,
+  SearchInfo,
 } from '../workers/protocol';
+import type { BackendPref } from '../workers/settings';
 
 /** Steps kept for the curves (older ones are dropped). */
 export const MAX_STEPS_KEPT = 2000;
@@ -27,45 +36,151 @@ export interface SearchState {
   error: string | null;
 }
 
+/** One rollout of the current GRPO step, as far as it has been sampled. */
+export interface LiveRow {
+  question: string;
+  golden: string[];
+  ids: number[];
+  roles: Role[];
+  gen: number[];
+  loss: number[];
+  logp: number[];
+  searches: SearchInfo[];
+  turns: number;
+  answer: string | null;
+  /** Received a sampled token in the last batch. */
+  active: boolean;
+  done: boolean;
+  /** Known once the step is scored. */
+  reward: number | null;
+  advantage: number | null;
+  ratios: number[] | null;
+}
+
+export interface LiveState {
+  step: number;
+  groupSize: number;
+  rows: LiveRow[];
+  scored: boolean;
+}
+
+/** What a clicked <search> retrieved, kept as it was (the rollout may move on). */
+export interface Inspected {
+  where: string;
+  search: SearchInfo;
+}
+
+export interface CompareState {
+  requestId: number;
+  pending: boolean;
+  result: CompareResult | null;
+  error: string | null;
+}
+
 export interface AppState {
   runId: number;
   preset: PresetName;
   settings: BrowserSettings;
-  backend: { name: BackendName; notice: string | null } | null;
+  backend: { name: BackendName; want: BackendPref; notice: string | null } | null;
   corpora: CorpusInfo[];
+  /** Corpus name → one line about its shipped checkpoint. */
+  checkpoints: Record<string, string>;
   phase: Phase;
   message: string;
+  hold: HoldInfo | null;
   progress: Progress | null;
+  base: BaseInfo | null;
+  vocab: string[];
   metrics: StepMetrics[];
-  sample: SampleTrajectory | null;
-  /** Latest throughput: practice progress or the last GRPO step. */
+  evals: { base: EvalPoint | null; points: EvalPoint[] };
+  live: LiveState | null;
+  /** The rollout shown token by token; `auto` follows the most informative one after each step. */
+  selection: { row: number; auto: boolean };
+  showTags: boolean;
+  inspected: Inspected | null;
+  /** Latest throughput: practice, live rollout or the last GRPO step. */
   tokensPerSec: number | null;
   error: string | null;
   search: SearchState;
+  compare: CompareState;
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;
 
-export function initialState(preset: PresetName, overrides: Partial<BrowserSettings> = {}): AppState {
+export function initialState(preset: PresetName, settings?: BrowserSettings): AppState {
   return {
     runId: 1,
     preset,
-    settings: { corpus: 'countries', ...PRESETS[preset], ...overrides },
+    settings: settings ?? presetSettings(preset),
     backend: null,
     corpora: [],
+    checkpoints: {},
     phase: 'starting',
     message: 'starting the training worker…',
+    hold: null,
     progress: null,
+    base: null,
+    vocab: [],
     metrics: [],
-    sample: null,
+    evals: { base: null, points: [] },
+    live: null,
+    selection: { row: 0, auto: true },
+    showTags: true,
+    inspected: null,
     tokensPerSec: null,
     error: null,
     search: { requestId: 0, query: '', pending: false, hits: null, error: null },
+    compare: { requestId: 0, pending: false, result: null, error: null },
   };
 }
 
-export function createAppStore(preset: PresetName, overrides?: Partial<BrowserSettings>) {
-  return createStore<AppState>()(() => initialState(preset, overrides));
+export function createAppStore(preset: PresetName, settings?: BrowserSettings) {
+  return createStore<AppState>()(() => initialState(preset, settings));
+}
+
+/** The part of the state a new run starts from scratch. */
+export function freshRun(): Partial<AppState> {
+  return {
+    metrics: [],
+    evals: { base: null, points: [] },
+    live: null,
+    base: null,
+    vocab: [],
+    hold: null,
+    progress: null,
+    error: null,
+    inspected: null,
+    selection: { row: 0, auto: true },
+    compare: { requestId: 0, pending: false, result: null, error: null },
+  };
+}
+
+/** A row with a delta appended (idempotent: the delta says where it starts). */
+export function mergeRow(row: LiveRow, d: RowDelta): LiveRow {
+  const at = <T>(old: T[], add: T[]) => old.slice(0, d.from).concat(add);
+  return {
+    ...row,
+    ids: at(row.ids, d.ids),
+    roles: at(row.roles, d.roles),
+    gen: at(row.gen, d.gen),
+    loss: at(row.loss, d.loss),
+    logp: at(row.logp, d.logp),
+    searches: row.searches.slice(0, d.searchesFrom).concat(d.searches),
+    turns: d.turns,
+    answer: d.answer,
+  };
+}
+
+/** The most informative rollout: highest reward, then most executed searches, then the first. */
+export function bestRow(rows: readonly LiveRow[]): number {
+  const searches = (r: LiveRow) => r.searches.filter((s) => s.executed).length;
+  let best = 0;
+  rows.forEach((r, i) => {
+    const b = rows[best];
+    const dr = (r.reward ?? 0) - (b.reward ?? 0);
+    if (dr > 0 || (dr === 0 && searches(r) > searches(b))) best = i;
+  });
+  return best;
 }
 
 /** State after one worker message (pure). */
@@ -77,11 +192,12 @@ export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | nu
   if (m.runId !== s.runId && m.type !== 'backend' && m.type !== 'corpora') return null; // a stale run
   switch (m.type) {
     case 'backend':
-      return { backend: { name: m.backend, notice: m.notice } };
+      return { backend: { name: m.backend, want: m.want, notice: m.notice } };
     case 'corpora': {
       const known = m.corpora.some((c) => c.name === s.settings.corpus);
       return {
         corpora: m.corpora,
+        checkpoints: Object.fromEntries(m.checkpoints.map((c) => [c.corpus, c.summary])),
         settings: known ? s.settings : { ...s.settings, corpus: m.corpora[0].name },
       };
     }
@@ -89,21 +205,86 @@ export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | nu
       return {
         phase: m.phase,
         message: m.message,
+        hold: m.phase === 'paused' ? (m.hold ?? s.hold) : null,
         progress: m.progress ?? (m.phase === 'base' ? s.progress : null),
         tokensPerSec: m.progress ? m.progress.tokensPerSec : s.tokensPerSec,
       };
+    case 'base':
+      return { base: m.base, vocab: m.vocab };
+    case 'rollout': {
+      const r = m.rollout;
+      const rows: LiveRow[] = r.items.map((it) => ({
+        question: it.question,
+        golden: it.golden,
+        ids: [],
+        roles: [],
+        gen: [],
+        loss: [],
+        logp: [],
+        searches: [],
+        turns: 0,
+        answer: null,
+        active: false,
+        done: false,
+        reward: null,
+        advantage: null,
+        ratios: null,
+      }));
+      const row = Math.min(s.selection.row, rows.length - 1);
+      return {
+        live: { step: r.step, groupSize: r.groupSize, rows, scored: false },
+        selection: { ...s.selection, row: Math.max(0, row) },
+      };
+    }
+    case 'live': {
+      const u = m.live;
+      if (!s.live || s.live.step !== u.step) return null;
+      const rows = s.live.rows.slice();
+      for (const d of u.rows) if (rows[d.row]) rows[d.row] = mergeRow(rows[d.row], d);
+      for (let i = 0; i < rows.length; i++) {
+        const active = u.active[i] ?? false;
+        const done = u.done[i] ?? false;
+        if (rows[i].active !== active || rows[i].done !== done) rows[i] = { ...rows[i], active, done };
+      }
+      return {
+        live: { ...s.live, rows },
+        tokensPerSec: u.tokensPerSec > 0 ? u.tokensPerSec : s.tokensPerSec,
+      };
+    }
     case 'steps': {
       if (!m.reports.length) return null;
       const last = m.reports[m.reports.length - 1];
       const metrics = s.metrics.concat(m.reports.map((r) => r.metrics)).slice(-MAX_STEPS_KEPT);
-      return { metrics, sample: last.sample, tokensPerSec: last.metrics.tokensPerSec };
+      const patch: Partial<AppState> = { metrics, tokensPerSec: last.metrics.tokensPerSec };
+      if (s.live && s.live.step === last.metrics.step) {
+        const rows = s.live.rows.map((r, i) => ({
+          ...r,
+          reward: last.rewards[i] ?? null,
+          advantage: last.advantages[i] ?? null,
+          ratios: last.ratios[i] ?? null,
+        }));
+        patch.live = { ...s.live, rows, scored: true };
+        if (s.selection.auto) patch.selection = { row: bestRow(rows), auto: true };
+      }
+      return patch;
     }
+    case 'eval':
+      return m.policy === 'base'
+        ? { evals: { ...s.evals, base: m.point } }
+        : { evals: { ...s.evals, points: s.evals.points.concat(m.point) } };
+    case 'compare':
+      if (m.requestId !== s.compare.requestId) return null;
+      return {
+        compare: { ...s.compare, pending: false, result: m.result ?? null, error: m.error ?? null },
+      };
     case 'error':
       return {
         phase: 'error',
         error: m.message,
         message: 'stopped by an error',
+        hold: null,
         search: { ...s.search, pending: false },
+        compare: { ...s.compare, pending: false },
       };
   }
 }

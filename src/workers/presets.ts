@@ -1,64 +1,139 @@
 /**
- * Browser presets and the one translation from the page's settings to the engine's RunConfig.
- * The engine defaults are sized for the CLI; the browser starts smaller so the first step arrives quickly.
- * Pure data: imported by both the page (to show the settings) and the worker (to run them), so nothing here may
- * import tfjs (the page must not load it).
+ * Presets (workshop lessons) over the engine's defaults, the URL entry point, and the one translation from the
+ * page's settings to the engine's RunConfig. The engine defaults are sized for the CLI; the browser starts smaller
+ * so the first step arrives quickly. Pure data: imported by both the page and the worker, so nothing here may
+ * import tfjs.
  */
-import { defaultRunConfig, type RunConfig } from '../engine/config';
-import type { BrowserSettings } from './protocol';
+import { defaultRunConfig, PAPER_VALUES, type RunConfig } from '../engine/config';
+import { applyQuery, engineDefaults, type BrowserSettings } from './settings';
 
-export type PresetName = 'browser' | 'test';
+export type { BrowserSettings } from './settings';
 
-export const PRESETS: Record<PresetName, Omit<BrowserSettings, 'corpus'>> = {
-  /** The default in the page: a short practice phase, then small GRPO steps. */
-  browser: {
-    seed: 1,
-    baseSteps: 60,
-    baseBatch: 16,
-    groupSize: 4,
-    questionsPerStep: 4,
-    maskInformation: true,
-  },
-  /** The end-to-end test (software WebGPU is slow): the smallest run that still exercises every stage. */
-  test: { seed: 1, baseSteps: 5, baseBatch: 4, groupSize: 2, questionsPerStep: 2, maskInformation: true },
-};
-
-export function presetFromQuery(search: string): PresetName {
-  const p = new URLSearchParams(search).get('preset');
-  return p === 'test' ? 'test' : 'browser';
+export interface Preset {
+  title: string;
+  /** What the lesson shows and what to look at. */
+  lesson: string;
+  /** Changes over the browser default. */
+  settings: Partial<BrowserSettings>;
 }
 
-const NUMERIC: (keyof Omit<BrowserSettings, 'corpus' | 'maskInformation'>)[] = [
-  'seed',
-  'baseSteps',
-  'baseBatch',
-  'groupSize',
-  'questionsPerStep',
-];
+/** The browser's starting point: the engine's defaults with smaller steps. */
+const BROWSER: Partial<BrowserSettings> = { groupSize: 4, questionsPerStep: 4 };
 
-/** Settings from the URL: `?preset=test&corpus=world&baseSteps=20&groupSize=4&mask=0` (unknown keys ignored). */
+export const PRESETS = {
+  browser: {
+    title: 'default',
+    lesson: 'Search-R1 with small GRPO steps: watch reward and valid searches per rollout rise.',
+    settings: {},
+  },
+  'first-search': {
+    title: 'first search',
+    lesson:
+      'One-hop questions and one search round: the policy must learn to copy the question into a query and the ' +
+      'answer out of the retrieved passage.',
+    settings: { hops: 1, maxTurns: 1, groupSize: 8, questionsPerStep: 4 },
+  },
+  'multi-hop': {
+    title: 'multi-hop',
+    lesson:
+      'Two-hop questions and three search rounds: the answer to the first search is the query of the second.',
+    settings: { hops: 2, maxTurns: 3, groupSize: 8, questionsPerStep: 4 },
+  },
+  'masking-ablation': {
+    title: 'masking ablation',
+    lesson:
+      "Retrieved tokens enter the loss (the paper's ablation): compare KL and reward with the default run; the paper " +
+      'found training less stable without the mask.',
+    settings: { maskInformation: false },
+  },
+  'no-search': {
+    title: 'R1 (no search)',
+    lesson: 'RL without a search engine: the policy can only answer from its weights. Compare held-out EM.',
+    settings: { mode: 'nosearch' },
+  },
+  paper: {
+    title: "paper's values",
+    lesson:
+      "The paper's GRPO values (G, top-k, turns, KL, clip, entropy, learning rate). Its learning rate was chosen " +
+      'for a 7B model: at this size learning is barely visible.',
+    settings: {
+      groupSize: PAPER_VALUES.groupSize,
+      topk: PAPER_VALUES.topk,
+      maxTurns: PAPER_VALUES.maxTurns,
+      temperature: PAPER_VALUES.temperature,
+      lr: PAPER_VALUES.lr,
+      klCoef: PAPER_VALUES.klCoef,
+      clipEps: PAPER_VALUES.clipEps,
+      entropyCoef: PAPER_VALUES.entropyCoef,
+      maskInformation: PAPER_VALUES.maskInformation,
+      reward: PAPER_VALUES.reward,
+      promptStyle: 'paper',
+    },
+  },
+  test: {
+    title: 'browser test',
+    lesson:
+      'The end-to-end test (software WebGPU is slow): the smallest run that still exercises every stage.',
+    settings: {
+      base: 'build',
+      baseSteps: 5,
+      baseBatch: 4,
+      groupSize: 2,
+      questionsPerStep: 2,
+      evalEvery: 1,
+      evalQuestions: 4,
+    },
+  },
+} satisfies Record<string, Preset>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+export function isPresetName(p: string | null): p is PresetName {
+  return p !== null && Object.hasOwn(PRESETS, p);
+}
+
+/** The full settings of a preset (engine defaults → browser default → the preset's changes). */
+export function presetSettings(name: PresetName, corpus?: string): BrowserSettings {
+  const s: BrowserSettings = { ...engineDefaults(), ...BROWSER, ...(PRESETS[name] as Preset).settings };
+  if (corpus) s.corpus = corpus;
+  return s;
+}
+
+/**
+ * Settings from the URL: `?preset=multi-hop&corpus=world&groupSize=4&maskInformation=0` (a preset, then any
+ * setting; unknown keys ignored, bad values reported and replaced by the preset's).
+ */
 export function settingsFromQuery(search: string): {
   preset: PresetName;
-  settings: Partial<BrowserSettings>;
+  settings: BrowserSettings;
+  errors: string[];
 } {
-  const q = new URLSearchParams(search);
-  const out: Partial<BrowserSettings> = {};
-  for (const k of NUMERIC) {
-    const v = Number(q.get(k));
-    if (q.has(k) && Number.isInteger(v) && v >= (k === 'baseSteps' || k === 'seed' ? 0 : 1)) out[k] = v;
-  }
-  const corpus = q.get('corpus');
-  if (corpus) out.corpus = corpus;
-  if (q.has('mask')) out.maskInformation = q.get('mask') !== '0';
-  return { preset: presetFromQuery(search), settings: out };
+  const p = new URLSearchParams(search).get('preset');
+  const errors: string[] = [];
+  if (p !== null && !isPresetName(p)) errors.push(`unknown preset "${p}" in the link: using "browser"`);
+  const preset = isPresetName(p) ? p : 'browser';
+  const applied = applyQuery(search, presetSettings(preset));
+  return { preset, settings: applied.settings, errors: errors.concat(applied.errors) };
 }
 
 export function runConfigFor(s: BrowserSettings): RunConfig {
   const cfg = defaultRunConfig();
   cfg.seed = s.seed;
+  cfg.rollout.mode = s.mode;
+  cfg.rollout.promptStyle = s.promptStyle;
+  cfg.rollout.topk = s.topk;
+  cfg.rollout.maxTurns = s.maxTurns;
+  cfg.rollout.temperature = s.temperature;
   cfg.grpo.groupSize = s.groupSize;
   cfg.grpo.questionsPerStep = s.questionsPerStep;
+  cfg.grpo.lr = s.lr;
+  cfg.grpo.klCoef = s.klCoef;
+  cfg.grpo.clipEps = s.clipEps;
+  cfg.grpo.entropyCoef = s.entropyCoef;
   cfg.grpo.maskInformation = s.maskInformation;
+  cfg.grpo.reward = s.reward;
+  cfg.evalEvery = s.evalEvery;
   // Mini-batches of at least two rows each.
   cfg.grpo.miniBatches = Math.max(
     1,

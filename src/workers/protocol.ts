@@ -2,11 +2,16 @@
  * Typed messages between the page and the training worker. Every message carries the `runId` it belongs to:
  * the page bumps it on Reset (and on a corpus/settings change) and ignores any worker message with an older id,
  * so a step that finishes after a reset can never paint into the new run (TensorFlow Playground's generation
- * counter). Plain data only (structured-clone safe); no tensors, no classes.
+ * counter). Plain data only (structured-clone safe); no tensors, no classes. Rollout tokens travel as ids in
+ * throttled deltas (the vocabulary is sent once per run), never one message per token.
  */
 import type { BackendName } from '../engine/backend';
 import type { Role } from '../engine/rollout';
 import type { StepMetrics } from '../engine/trainer';
+import type { BackendPref, BrowserSettings } from './settings';
+import type { Grain } from './stepper';
+
+export type { BrowserSettings } from './settings';
 
 /** One shipped corpus, as listed in public/corpus/index.json. */
 export interface CorpusInfo {
@@ -21,18 +26,11 @@ export interface CorpusInfo {
   testQuestions: number;
 }
 
-/** What the page lets the user choose; turned into a RunConfig inside the worker (see presets.ts). */
-export interface BrowserSettings {
+/** A shipped base checkpoint (public/checkpoints/<corpus>/), as probed by the worker. */
+export interface CheckpointInfo {
   corpus: string;
-  seed: number;
-  /** Supervised practice steps that build the base policy before RL. */
-  baseSteps: number;
-  baseBatch: number;
-  /** Rollouts per question (G). */
-  groupSize: number;
-  questionsPerStep: number;
-  /** Mask retrieved <information> tokens out of the loss. */
-  maskInformation: boolean;
+  /** One line: model size and what run.json says about how it was made. */
+  summary: string;
 }
 
 export type Phase = 'starting' | 'idle' | 'loading' | 'base' | 'training' | 'paused' | 'error';
@@ -44,29 +42,95 @@ export interface Progress {
   tokensPerSec: number;
 }
 
-/** A run of consecutive tokens with the same role and loss mask (fewer DOM nodes than one span per token). */
-export interface Segment {
-  role: Role;
-  /** 1 when the policy generated these tokens (they get gradient), 0 for prompt/observation tokens. */
-  gen: 0 | 1;
-  pieces: string[];
+export interface DocInfo {
+  id: string;
+  title: string;
+  text: string;
+  score: number;
 }
 
-export interface SampleTrajectory {
-  question: string;
-  golden: string[];
+export interface SearchInfo {
+  query: string;
+  /** False for a search in the forced final round (not executed, nothing retrieved). */
+  executed: boolean;
+  /** Token index of the closing </search>. */
+  at: number;
+  docs: DocInfo[];
+}
+
+/** New tokens (and searches) of one rollout since the previous delta. */
+export interface RowDelta {
+  row: number;
+  /** Index of the first token in this delta. */
+  from: number;
+  ids: number[];
+  roles: Role[];
+  /** 1 when the policy generated the token. */
+  gen: number[];
+  /** 1 when the token is in the GRPO loss (the engine's lossMaskRow). */
+  loss: number[];
+  /** Sampling log-prob of generated tokens (0 elsewhere). */
+  logp: number[];
+  searchesFrom: number;
+  searches: SearchInfo[];
+  turns: number;
   answer: string | null;
-  reward: number;
-  validSearches: number;
-  /** Which rollout of the step this is, and how many there were. */
-  index: number;
-  of: number;
-  segments: Segment[];
 }
 
+export interface RolloutStart {
+  /** The GRPO step these rollouts belong to (1-based). */
+  step: number;
+  groupSize: number;
+  items: { question: string; golden: string[] }[];
+}
+
+export interface LiveUpdate {
+  step: number;
+  rows: RowDelta[];
+  /** Per rollout: received a sampled token in the last batch. */
+  active: boolean[];
+  /** Per rollout: finished (answered, out of rounds or out of context). */
+  done: boolean[];
+  /** Tokens appended per second over the last interval. */
+  tokensPerSec: number;
+}
+
+/** The scores of one finished GRPO step, per rollout. */
 export interface StepReport {
   metrics: StepMetrics;
-  sample: SampleTrajectory;
+  rewards: number[];
+  advantages: number[];
+  /** Per rollout, per token: π_new/π_old of generated tokens after this step's update (NaN elsewhere). */
+  ratios: number[][];
+}
+
+export interface EvalPoint {
+  step: number;
+  em: number;
+  emByHops: Record<string, number>;
+  n: number;
+}
+
+export interface BaseInfo {
+  source: 'checkpoint' | 'built';
+  summary: string;
+}
+
+export interface CompareSide {
+  label: string;
+  ids: number[];
+  roles: Role[];
+  gen: number[];
+  promptLen: number;
+  answer: string | null;
+  em: number;
+  queries: string[];
+}
+
+export interface CompareResult {
+  question: string;
+  golden: string[];
+  sides: CompareSide[];
 }
 
 export interface SearchHit {
@@ -77,17 +141,39 @@ export interface SearchHit {
   score: number;
 }
 
+/** Where a held run stands: the step and the grain it stopped at. */
+export interface HoldInfo {
+  /** Increases with every hold (the page and tests can tell one hold from the next). */
+  seq: number;
+  step: number;
+  at: 'token' | 'step';
+}
+
 export type ToWorker =
-  | { type: 'init'; runId: number; baseUrl: string }
+  | { type: 'init'; runId: number; baseUrl: string; backend: BackendPref }
   | { type: 'play'; runId: number; settings: BrowserSettings }
+  | { type: 'step'; runId: number; settings: BrowserSettings; grain: Grain }
   | { type: 'pause'; runId: number }
   | { type: 'reset'; runId: number }
+  | { type: 'compare'; runId: number; requestId: number; index: number }
   | { type: 'search'; runId: number; requestId: number; corpus: string; query: string; k: number };
 
 export type FromWorker =
-  | { type: 'backend'; runId: number; backend: BackendName; notice: string | null }
-  | { type: 'corpora'; runId: number; corpora: CorpusInfo[] }
-  | { type: 'status'; runId: number; phase: Phase; message: string; progress?: Progress }
+  | { type: 'backend'; runId: number; backend: BackendName; want: BackendPref; notice: string | null }
+  | { type: 'corpora'; runId: number; corpora: CorpusInfo[]; checkpoints: CheckpointInfo[] }
+  | {
+      type: 'status';
+      runId: number;
+      phase: Phase;
+      message: string;
+      progress?: Progress;
+      hold?: HoldInfo;
+    }
+  | { type: 'base'; runId: number; base: BaseInfo; vocab: string[] }
+  | { type: 'rollout'; runId: number; rollout: RolloutStart }
+  | { type: 'live'; runId: number; live: LiveUpdate }
   | { type: 'steps'; runId: number; reports: StepReport[] }
+  | { type: 'eval'; runId: number; point: EvalPoint; policy: 'base' | 'current' }
+  | { type: 'compare'; runId: number; requestId: number; result?: CompareResult; error?: string }
   | { type: 'search'; runId: number; requestId: number; query: string; hits: SearchHit[]; error?: string }
   | { type: 'error'; runId: number; message: string };

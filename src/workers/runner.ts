@@ -1,27 +1,33 @@
 /**
- * One training run inside the worker: build the base policy by practice (trainBase), then GRPO steps while
- * playing. Pause takes effect after the current step; stop (reset) disposes every tensor once the loop is idle.
+ * One training run inside the worker: the base policy (a shipped checkpoint, or practice in the tab), then GRPO
+ * steps under a Stepper (play, pause, exact steps at four grains), streaming rollout tokens as they are sampled,
+ * step reports, periodic held-out evaluation, and before/after comparisons. Tasks such as a comparison run only at
+ * a hold point or a gate, never inside an update. Stop (reset) frees every tensor once the loop is idle.
  * Reports through `post`; knows the engine, the protocol and nothing of the page.
  */
+import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_BASE_TRAINING, trainBase, type BaseTrainingConfig } from '../engine/base';
+import { makeBatch } from '../engine/batch';
+import { unpackCheckpoint } from '../engine/checkpoint';
+import type { RunConfig } from '../engine/config';
 import { parseCorpus, parseQA } from '../engine/data';
+import { evaluate } from '../engine/evaluate';
 import type { Policy } from '../engine/model';
 import { heldOutPassages, PracticeBuilder } from '../engine/practice';
 import type { Retriever } from '../engine/retriever';
+import { computeReward } from '../engine/reward';
 import { Rng } from '../engine/rng';
 import { RolloutEnv, type Trajectory } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
-import { GrpoTrainer, type StepResult } from '../engine/trainer';
+import { GrpoTrainer } from '../engine/trainer';
+import type { QAItem } from '../engine/types';
+import { fetchCheckpoint, describeCheckpoint } from './checkpoints';
+import { LiveStream } from './live';
 import { runConfigFor } from './presets';
-import type {
-  BrowserSettings,
-  CorpusInfo,
-  FromWorker,
-  Progress,
-  SampleTrajectory,
-  Segment,
-} from './protocol';
+import type { BrowserSettings, CompareResult, CorpusInfo, FromWorker, Progress } from './protocol';
+import { validateSettings } from './settings';
+import { Stepper, type GateEvent, type Grain } from './stepper';
 
 export interface LoadedCorpus {
   info: CorpusInfo;
@@ -54,158 +60,355 @@ export function baseConfigFor(s: BrowserSettings): BaseTrainingConfig {
   return { ...DEFAULT_BASE_TRAINING, steps: s.baseSteps, batchSize: s.baseBatch, warmupSteps };
 }
 
-/** Group a trajectory's tokens into runs of equal role and mask. */
-export function segmentsOf(t: Trajectory, tok: Tokenizer): Segment[] {
-  const out: Segment[] = [];
-  for (let i = 0; i < t.ids.length; i++) {
-    const role = t.roles[i];
-    const gen = t.gen[i] ? 1 : 0;
-    const last = out[out.length - 1];
-    const piece = tok.vocab[t.ids[i]] ?? '<unk>';
-    if (last && last.role === role && last.gen === gen) last.pieces.push(piece);
-    else out.push({ role, gen, pieces: [piece] });
-  }
+/** Questions with the chosen number of hops (0 = all); a readable error when none are left. */
+export function byHops(items: QAItem[], hops: number, what: string): QAItem[] {
+  if (!hops) return items;
+  const out = items.filter((q) => q.hops === hops);
+  if (!out.length) throw new Error(`the ${what} split has no ${hops}-hop questions: choose "hops 0 (all)"`);
   return out;
 }
 
-/** The step's most informative rollout: highest reward, then most valid searches, then the first. */
-export function pickSample(r: StepResult, tok: Tokenizer): SampleTrajectory {
-  let best = 0;
-  r.trajectories.forEach((t, i) => {
-    const b = r.trajectories[best];
-    if (
-      r.rewards[i] > r.rewards[best] ||
-      (r.rewards[i] === r.rewards[best] && t.validSearches > b.validSearches)
-    ) {
-      best = i;
-    }
-  });
-  const t = r.trajectories[best];
-  return {
-    question: t.item.question,
-    golden: t.item.golden_answers,
-    answer: t.answer,
-    reward: r.rewards[best],
-    validSearches: t.validSearches,
-    index: best,
-    of: r.trajectories.length,
-    segments: segmentsOf(t, tok),
-  };
+/** π_new/π_old per generated token after the update: how far the step moved each sampled token (NaN elsewhere). */
+async function ratiosAfterUpdate(policy: Policy, trajs: readonly Trajectory[]): Promise<number[][]> {
+  const batch = makeBatch(trajs, policy.cfg.contextLen, true);
+  try {
+    const logp = tf.tidy(
+      () => policy.scoreTokens(batch.tokens, { select: batch.hostMask, hostTokens: batch.hostTokens }).logp,
+    );
+    const data = await logp.data();
+    logp.dispose();
+    const T = batch.length;
+    return trajs.map((t, b) =>
+      t.ids.map((_, i) => (i > 0 && i < T && t.gen[i] ? Math.exp(data[b * T + i - 1] - t.logp[i]) : NaN)),
+    );
+  } finally {
+    batch.dispose();
+  }
+}
+
+interface Built {
+  cfg: RunConfig;
+  tokenizer: Tokenizer;
+  policy: Policy;
+  trainer: GrpoTrainer;
+  retriever: Retriever;
+  evalItems: QAItem[];
 }
 
 export class Run {
-  private playing = false;
+  readonly stepper = new Stepper();
   private stopped = false;
   private looping = false;
+  private built: Built | null = null;
   private policy: Policy | null = null;
-  private trainer: GrpoTrainer | null = null;
-  private tokenizer: Tokenizer | null = null;
+  private tasks: (() => Promise<void>)[] = [];
+  private holdSeq = 0;
+  private baseEvaluated = false;
+  private lastYield = 0;
 
   constructor(
     readonly runId: number,
     readonly settings: BrowserSettings,
     private readonly corpus: () => Promise<LoadedCorpus>,
+    private readonly baseUrl: string,
     private readonly post: (m: FromWorker) => void,
   ) {}
 
   play(): void {
-    this.playing = true;
-    if (!this.looping) void this.loop();
+    this.stepper.play();
+    this.start();
   }
 
   pause(): void {
-    this.playing = false;
+    this.stepper.pause();
   }
 
-  /** Stop for good; tensors are freed now or when the current step ends. */
+  step(grain: Grain): void {
+    this.stepper.step(grain);
+    this.start();
+  }
+
+  /** Stop for good; tensors are freed now or when the loop reaches its next hold point. */
   stop(): void {
-    this.playing = false;
     this.stopped = true;
+    this.stepper.wake();
     if (!this.looping) this.dispose();
+  }
+
+  /** Run `task` at the next hold point or gate (never during an update). */
+  enqueue(task: () => Promise<void>): void {
+    if (!this.looping) {
+      void task(); // nothing else is using the tensors
+      return;
+    }
+    this.tasks.push(task);
+    this.stepper.wake();
+  }
+
+  /** Greedy answers of the base (frozen reference) and the current policy to one held-out question. */
+  async compare(index: number): Promise<CompareResult> {
+    const b = this.built;
+    if (!b) throw new Error('no policy yet: press Play or a Step button first');
+    const item = b.evalItems[((index % b.evalItems.length) + b.evalItems.length) % b.evalItems.length];
+    const sides = [];
+    for (const [label, policy] of [
+      ['base policy (before RL)', b.trainer.reference],
+      [`current policy (after ${b.trainer.steps} GRPO steps)`, b.policy],
+    ] as const) {
+      const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
+      const [t] = await env.run([item], new Rng(b.cfg.seed), { greedy: true });
+      sides.push({
+        label,
+        ids: t.ids,
+        roles: t.roles,
+        gen: t.gen,
+        promptLen: t.promptLen,
+        answer: t.answer,
+        em: computeReward(t.response, item.golden_answers, 'em', t.answer).em,
+        queries: t.searches.filter((s) => s.executed).map((s) => s.query),
+      });
+    }
+    return { question: item.question, golden: item.golden_answers, sides };
+  }
+
+  private start(): void {
+    if (!this.looping && !this.stopped) void this.loop();
   }
 
   private status(phase: 'loading' | 'base' | 'training' | 'paused', message: string, progress?: Progress) {
     this.post({ type: 'status', runId: this.runId, phase, message, progress });
   }
 
+  private async drainTasks(): Promise<void> {
+    while (this.tasks.length && !this.stopped) await this.tasks.shift()!();
+  }
+
+  /** Wait while held (running queued tasks meanwhile). */
+  private async hold(step: number, at: 'token' | 'step', message: string): Promise<void> {
+    if (!this.stepper.held) return;
+    this.holdSeq += 1;
+    this.post({
+      type: 'status',
+      runId: this.runId,
+      phase: 'paused',
+      message,
+      hold: { seq: this.holdSeq, step, at },
+    });
+    while (this.stepper.held && !this.stopped) {
+      if (this.tasks.length) await this.drainTasks();
+      else await this.stepper.waitForChange();
+    }
+    if (!this.stopped)
+      this.status('training', `GRPO step ${step}: ${this.stepper.pendingGrain ?? 'playing'}…`);
+  }
+
   private async loop(): Promise<void> {
     this.looping = true;
     try {
-      if (!this.trainer) await this.build();
-      while (this.playing && !this.stopped && this.trainer && this.tokenizer) {
-        this.status('training', `GRPO step ${this.trainer.steps + 1}…`);
-        const result = await this.trainer.step();
+      if (!this.built) this.built = await this.build();
+      const b = this.built;
+      if (this.stopped) return;
+      if (!this.stepper.held) this.status('training', `GRPO step ${b.trainer.steps + 1}…`);
+      while (!this.stopped) {
+        await this.drainTasks();
+        await this.hold(b.trainer.steps, 'step', `paused after GRPO step ${b.trainer.steps}`);
         if (this.stopped) break;
-        const report = { metrics: result.metrics, sample: pickSample(result, this.tokenizer) };
-        this.post({ type: 'steps', runId: this.runId, reports: [report] });
+        await this.trainStep(b);
+        if (this.stopped) break;
+        await this.maybeEvaluate(b);
+        this.stepper.stepDone();
       }
-      if (!this.stopped) this.status('paused', `paused after step ${this.trainer?.steps ?? 0}`);
     } catch (e) {
+      if (!this.stopped) this.post({ type: 'error', runId: this.runId, message: describe(e) });
       this.stopped = true;
-      this.post({ type: 'error', runId: this.runId, message: describe(e) });
     } finally {
       this.looping = false;
       if (this.stopped) this.dispose();
     }
   }
 
-  private async build(): Promise<void> {
+  private async trainStep(b: Built): Promise<void> {
+    const stepNo = b.trainer.steps + 1;
+    const maxRounds = b.cfg.rollout.mode === 'search' ? b.cfg.rollout.maxTurns + 1 : 1;
+    const live = new LiveStream(stepNo, maxRounds, b.cfg.grpo.maskInformation, (u) =>
+      this.post({ type: 'live', runId: this.runId, live: u }),
+    );
+    let current: readonly Trajectory[] = [];
+    let started = false;
+    const result = await b.trainer.step({
+      onTokens: (trajs) => {
+        current = trajs;
+        if (!started) {
+          started = true;
+          this.post({
+            type: 'rollout',
+            runId: this.runId,
+            rollout: {
+              step: stepNo,
+              groupSize: b.cfg.grpo.groupSize,
+              items: trajs.map((t) => ({ question: t.item.question, golden: t.item.golden_answers })),
+            },
+          });
+        }
+        live.observe(trajs);
+      },
+      gate: (e) => this.gate(e, live, current, stepNo),
+    });
+    live.flush(result.trajectories);
+    const ratios = await ratiosAfterUpdate(b.policy, result.trajectories);
+    this.post({
+      type: 'steps',
+      runId: this.runId,
+      reports: [{ metrics: result.metrics, rewards: result.rewards, advantages: result.advantages, ratios }],
+    });
+  }
+
+  private async gate(
+    e: { roundEnded: boolean },
+    live: LiveStream,
+    trajs: readonly Trajectory[],
+    stepNo: number,
+  ): Promise<void> {
+    const event: GateEvent = { roundEnded: e.roundEnded, allDone: live.allDone(trajs) };
+    await this.drainTasks();
+    if (this.stopped) throw new StoppedError();
+    if (this.stepper.holdAtGate(event)) {
+      live.flush(trajs);
+      const where = event.allDone ? 'every rollout done, the update is next' : 'mid-rollout';
+      await this.hold(stepNo, 'token', `paused in GRPO step ${stepNo} (${where})`);
+      if (this.stopped) throw new StoppedError();
+    } else if (performance.now() - this.lastYield > 50) {
+      // Let pause / step / search messages in even when the backend's reads resolve without a macrotask.
+      this.lastYield = performance.now();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+
+  private async maybeEvaluate(b: Built): Promise<void> {
+    const every = this.settings.evalEvery;
+    if (!every || b.trainer.steps % every !== 0) return;
+    const run = async (policy: Policy, which: 'base' | 'current', step: number) => {
+      const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
+      const { summary } = await evaluate(env, b.evalItems, new Rng(b.cfg.seed), 64);
+      this.post({
+        type: 'eval',
+        runId: this.runId,
+        policy: which,
+        point: { step, em: summary.em, emByHops: summary.emByHops, n: summary.n },
+      });
+    };
+    this.status('training', `held-out evaluation (${b.evalItems.length} questions, greedy)…`);
+    // The frozen reference is the base policy: its score is the curve's step 0, measured without delaying play.
+    if (!this.baseEvaluated) {
+      this.baseEvaluated = true;
+      await run(b.trainer.reference, 'base', 0);
+    }
+    await run(b.policy, 'current', b.trainer.steps);
+    if (!this.stepper.held) this.status('training', `GRPO step ${b.trainer.steps + 1}…`);
+  }
+
+  private async build(): Promise<Built> {
+    const problems = validateSettings(this.settings);
+    if (problems.length) throw new Error(`bad settings: ${problems.join('; ')}`);
     this.status('loading', `loading corpus "${this.settings.corpus}"…`);
     const { data, retriever } = await this.corpus();
     const cfg = runConfigFor(this.settings);
+    const train = byHops(data.train, this.settings.hops, 'training');
+    const evalItems = byHops(data.test, this.settings.hops, 'held-out').slice(0, this.settings.evalQuestions);
     const rng = new Rng(cfg.seed);
-    const tokenizer = buildTokenizer(data);
-    const policy = newPolicy(tokenizer, cfg.seed);
-    this.policy = policy;
-    this.tokenizer = tokenizer;
-    const base = baseConfigFor(this.settings);
-    if (base.steps > 0) {
-      const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
-      const builder = new PracticeBuilder(
-        data.corpus,
-        data.train,
-        retriever,
-        cfg.rollout,
-        heldOutPassages(data.corpus, data.test),
-      );
-      let lastPost = 0;
-      this.status('base', `practice 0/${base.steps}`, {
-        step: 0,
-        steps: base.steps,
-        loss: NaN,
-        tokensPerSec: 0,
-      });
-      await trainBase(
-        policy,
-        env,
-        builder,
-        base,
-        rng.fork(),
-        (p) => {
-          const t = performance.now();
-          if (t - lastPost < 250 && p.step < p.steps) return; // at most 4 progress messages a second
-          lastPost = t;
-          this.status('base', `practice ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`, p);
-        },
-        () => this.stopped,
-      );
+    let tokenizer: Tokenizer;
+    let policy: Policy;
+    let summary: string;
+    const files =
+      this.settings.base === 'checkpoint' ? await fetchCheckpoint(this.baseUrl, this.settings.corpus) : null;
+    if (files) {
+      this.status('loading', `loading the shipped base checkpoint of "${this.settings.corpus}"…`);
+      let unpacked: ReturnType<typeof unpackCheckpoint>;
+      try {
+        unpacked = unpackCheckpoint(files);
+      } catch (e) {
+        throw new Error(
+          `checkpoints/${this.settings.corpus}: ${describe(e)} (choose "base policy: build in the browser")`,
+          { cause: e },
+        );
+      }
+      ({ policy, tokenizer } = unpacked);
+      summary = `shipped checkpoint: ${describeCheckpoint(JSON.parse(files['config.json'] as string), unpacked.meta)}`;
+    } else {
+      tokenizer = buildTokenizer(data);
+      policy = newPolicy(tokenizer, cfg.seed);
+      this.policy = policy;
+      const why =
+        this.settings.base === 'checkpoint' ? `no shipped checkpoint for "${this.settings.corpus}": ` : '';
+      summary = `${why}built in the browser by ${this.settings.baseSteps} practice steps`;
+      await this.practice(policy, tokenizer, data, retriever, cfg, rng, why);
     }
-    if (this.stopped) return;
-    this.trainer = new GrpoTrainer(
-      policy,
-      tokenizer,
-      retriever,
+    this.policy = policy;
+    this.post({
+      type: 'base',
+      runId: this.runId,
+      base: { source: files ? 'checkpoint' : 'built', summary },
+      vocab: tokenizer.vocab.slice(),
+    });
+    const trainer = new GrpoTrainer(policy, tokenizer, retriever, train, cfg.grpo, cfg.rollout, rng.fork());
+    return { cfg, tokenizer, policy, trainer, retriever, evalItems };
+  }
+
+  private async practice(
+    policy: Policy,
+    tokenizer: Tokenizer,
+    data: Dataset,
+    retriever: Retriever,
+    cfg: RunConfig,
+    rng: Rng,
+    why: string,
+  ): Promise<void> {
+    const base = baseConfigFor(this.settings);
+    if (base.steps <= 0) return;
+    const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
+    const builder = new PracticeBuilder(
+      data.corpus,
       data.train,
-      cfg.grpo,
+      retriever,
       cfg.rollout,
+      heldOutPassages(data.corpus, data.test),
+    );
+    let lastPost = 0;
+    const label = `${why}building the base policy: practice`;
+    this.status('base', `${label} 0/${base.steps}`, {
+      step: 0,
+      steps: base.steps,
+      loss: NaN,
+      tokensPerSec: 0,
+    });
+    await trainBase(
+      policy,
+      env,
+      builder,
+      base,
       rng.fork(),
+      (p) => {
+        const t = performance.now();
+        if (t - lastPost < 250 && p.step < p.steps) return; // at most 4 progress messages a second
+        lastPost = t;
+        this.status('base', `${label} ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`, p);
+      },
+      () => this.stopped,
     );
   }
 
   private dispose(): void {
-    this.trainer?.dispose();
+    this.built?.trainer.dispose();
     this.policy?.dispose();
-    this.trainer = this.policy = null;
+    this.built = null;
+    this.policy = null;
+  }
+}
+
+/** Thrown out of a gate to abandon the step of a run that was stopped. */
+class StoppedError extends Error {
+  constructor() {
+    super('run stopped');
   }
 }
 

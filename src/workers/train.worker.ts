@@ -1,13 +1,17 @@
 /// <reference types="vite/client" />
 /**
  * The training worker: owns tfjs and the engine, so the page never runs a tensor op. A thin switch from
- * protocol messages onto runner.ts. Backend choice happens once, at init (WebGPU → WebGL → WASM → CPU).
+ * protocol messages onto runner.ts. Backend choice happens once, at init (the page's choice, or WebGPU → WebGL →
+ * WASM → CPU); switching backend means a fresh worker. A lost WebGPU device is reported as an error.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
-import type { CorpusInfo, FromWorker, ToWorker } from './protocol';
+import { probeCheckpoint } from './checkpoints';
+import type { BackendPref } from './settings';
+import type { BrowserSettings, CorpusInfo, FromWorker, ToWorker } from './protocol';
 import { describe, loadCorpus, Run, type LoadedCorpus } from './runner';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
@@ -18,22 +22,46 @@ let ready: Promise<CorpusInfo[]> | null = null;
 let run: Run | null = null;
 const corpora = new Map<string, Promise<LoadedCorpus>>();
 
-async function init(runId: number): Promise<CorpusInfo[]> {
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
+  void device?.lost?.then((info) =>
+    post({
+      type: 'error',
+      runId: currentRunId,
+      message: `the WebGPU device was lost (${info.message || 'no reason given'}): reload the page or choose another backend`,
+    }),
+  );
+}
+
+/**
+ * The wasm backend's multi-threaded build starts its pthread workers from a blob whose code fails once bundled
+ * ("e is not defined"), so the worker keeps wasm single-threaded (SIMD still on). Registers the wasm backend early
+ * so that its flag exists; selectBackend finds it registered.
+ */
+async function singleThreadedWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+}
+
+async function init(runId: number, want: BackendPref): Promise<CorpusInfo[]> {
+  await singleThreadedWasm();
   // Vite fingerprints the wasm files, so the backend gets a name → URL map rather than a directory prefix.
-  const choice = await selectBackend('auto', {
+  const choice = await selectBackend(want, {
     wasmPath: {
       'tfjs-backend-wasm.wasm': new URL(wasmPlain, baseUrl).href,
       'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, baseUrl).href,
       'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, baseUrl).href,
     },
   });
-  post({ type: 'backend', runId, backend: choice.backend, notice: choice.notice });
+  if (choice.backend === 'webgpu') watchDevice();
+  post({ type: 'backend', runId, backend: choice.backend, want, notice: choice.notice });
   const res = await fetch(new URL('corpus/index.json', baseUrl));
   if (!res.ok) throw new Error(`could not load corpus/index.json: HTTP ${res.status}`);
   const list = (await res.json()) as CorpusInfo[];
   if (!Array.isArray(list) || !list.length) throw new Error('corpus/index.json lists no corpora');
-  post({ type: 'corpora', runId, corpora: list });
-  post({ type: 'status', runId, phase: 'idle', message: 'ready: press Play to train' });
+  const probes = await Promise.all(list.map((c) => probeCheckpoint(baseUrl, c.name).catch(() => null)));
+  post({ type: 'corpora', runId, corpora: list, checkpoints: probes.filter((p) => p !== null) });
+  post({ type: 'status', runId, phase: 'idle', message: 'ready: press Play or a Step button to train' });
   return list;
 }
 
@@ -53,24 +81,31 @@ function corpus(name: string): Promise<LoadedCorpus> {
   return p;
 }
 
+/** The run of `runId`, created (with these settings) if the page started a new one. */
+async function runFor(runId: number, settings: BrowserSettings): Promise<Run> {
+  if (!ready) throw new Error('worker not initialised');
+  await ready;
+  if (!run || run.runId !== runId) {
+    run?.stop();
+    currentRunId = runId;
+    run = new Run(runId, settings, () => corpus(settings.corpus), baseUrl, post);
+  }
+  return run;
+}
+
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
       baseUrl = m.baseUrl;
       currentRunId = m.runId;
-      ready = init(m.runId);
+      ready = init(m.runId, m.backend);
       await ready;
       return;
     case 'play':
-      if (!ready) throw new Error('worker not initialised');
-      await ready;
-      if (!run || run.runId !== m.runId) {
-        run?.stop();
-        currentRunId = m.runId;
-        const settings = m.settings;
-        run = new Run(m.runId, settings, () => corpus(settings.corpus), post);
-      }
-      run.play();
+      (await runFor(m.runId, m.settings)).play();
+      return;
+    case 'step':
+      (await runFor(m.runId, m.settings)).step(m.grain);
       return;
     case 'pause':
       if (run && run.runId === m.runId) run.pause();
@@ -79,8 +114,29 @@ async function handle(m: ToWorker): Promise<void> {
       run?.stop();
       run = null;
       currentRunId = m.runId;
-      post({ type: 'status', runId: m.runId, phase: 'idle', message: 'reset: press Play to train' });
+      post({
+        type: 'status',
+        runId: m.runId,
+        phase: 'idle',
+        message: 'reset: press Play or a Step button to train',
+      });
       return;
+    case 'compare': {
+      const reply = { type: 'compare' as const, runId: m.runId, requestId: m.requestId };
+      const r = run && run.runId === m.runId ? run : null;
+      if (!r) {
+        post({ ...reply, error: 'no policy yet: press Play or a Step button first' });
+        return;
+      }
+      r.enqueue(async () => {
+        try {
+          post({ ...reply, result: await r.compare(m.index) });
+        } catch (e) {
+          post({ ...reply, error: describe(e) });
+        }
+      });
+      return;
+    }
     case 'search': {
       const reply = { type: 'search' as const, runId: m.runId, requestId: m.requestId, query: m.query };
       try {

@@ -1,0 +1,322 @@
+/**
+ * Every setting the page lets a user change, in one typed object: its specification (label, range, the paper's
+ * value where the paper has one), validation with readable messages, and the round trip through the URL query so
+ * a run can be shared as a link (TensorFlow Playground's state.ts idea). Defaults are read from the engine's
+ * defaultRunConfig, never copied. Pure data and functions: imported by the page and the worker, so nothing here
+ * may import tfjs.
+ */
+import type { BackendName } from '../engine/backend';
+import { defaultRunConfig, PAPER_VALUES, type Mode, type PromptStyle } from '../engine/config';
+import type { RewardVariant } from '../engine/reward';
+
+export type BackendPref = 'auto' | BackendName;
+/** Where the base policy comes from: the corpus's shipped checkpoint (when there is one) or practice in the tab. */
+export type BaseSource = 'checkpoint' | 'build';
+
+export interface BrowserSettings {
+  corpus: string;
+  backend: BackendPref;
+  base: BaseSource;
+  seed: number;
+  /** Supervised practice steps that build the base policy in the browser (when no checkpoint is used). */
+  baseSteps: number;
+  baseBatch: number;
+  mode: Mode;
+  promptStyle: PromptStyle;
+  /** Only questions with this many hops (0 = all). */
+  hops: number;
+  /** Rollouts per question (G). */
+  groupSize: number;
+  questionsPerStep: number;
+  topk: number;
+  maxTurns: number;
+  temperature: number;
+  lr: number;
+  klCoef: number;
+  clipEps: number;
+  entropyCoef: number;
+  /** Mask retrieved <information> tokens out of the loss. */
+  maskInformation: boolean;
+  reward: RewardVariant;
+  /** Greedy held-out evaluation every N GRPO steps (0 = never). */
+  evalEvery: number;
+  /** Held-out questions per evaluation (the first N of the test split). */
+  evalQuestions: number;
+}
+
+export type NumberKey =
+  | 'seed'
+  | 'baseSteps'
+  | 'baseBatch'
+  | 'hops'
+  | 'groupSize'
+  | 'questionsPerStep'
+  | 'topk'
+  | 'maxTurns'
+  | 'temperature'
+  | 'lr'
+  | 'klCoef'
+  | 'clipEps'
+  | 'entropyCoef'
+  | 'evalEvery'
+  | 'evalQuestions';
+export type ChoiceKey = 'backend' | 'base' | 'mode' | 'promptStyle' | 'reward';
+export type SettingGroup = 'rollout' | 'grpo' | 'run';
+
+interface SpecBase {
+  label: string;
+  group: SettingGroup;
+  help: string;
+  /** The paper's value, where the paper fixes one (engine/config.ts PAPER_VALUES). */
+  paper?: number | string | boolean;
+}
+export interface NumberSpec extends SpecBase {
+  kind: 'number';
+  key: NumberKey;
+  min: number;
+  max: number;
+  integer: boolean;
+}
+export interface ChoiceSpec extends SpecBase {
+  kind: 'choice';
+  key: ChoiceKey;
+  options: readonly { value: string; label: string }[];
+}
+export interface BoolSpec extends SpecBase {
+  kind: 'bool';
+  key: 'maskInformation';
+}
+export type SettingSpec = NumberSpec | ChoiceSpec | BoolSpec;
+
+const int = (
+  key: NumberKey,
+  label: string,
+  group: SettingGroup,
+  min: number,
+  max: number,
+  help: string,
+  paper?: number,
+): NumberSpec => ({ kind: 'number', key, label, group, min, max, integer: true, help, paper });
+const real = (
+  key: NumberKey,
+  label: string,
+  group: SettingGroup,
+  min: number,
+  max: number,
+  help: string,
+  paper?: number,
+): NumberSpec => ({ kind: 'number', key, label, group, min, max, integer: false, help, paper });
+
+/** Every setting, in display order. */
+export const SETTING_SPECS: readonly SettingSpec[] = [
+  {
+    kind: 'choice',
+    key: 'mode',
+    label: 'mode',
+    group: 'rollout',
+    help: 'Search-R1 (search), R1 (reason, no search), RAG (passages up front) or direct answering',
+    paper: 'search',
+    options: [
+      { value: 'search', label: 'Search-R1 (search)' },
+      { value: 'nosearch', label: 'R1 (no search)' },
+      { value: 'rag', label: 'RAG (retrieve once)' },
+      { value: 'direct', label: 'direct answer' },
+    ],
+  },
+  {
+    kind: 'choice',
+    key: 'promptStyle',
+    label: 'prompt',
+    group: 'rollout',
+    help: "the paper's instruction verbatim, or the same structure in fewer tokens",
+    paper: 'paper',
+    options: [
+      { value: 'short', label: 'short' },
+      { value: 'paper', label: "paper's text" },
+    ],
+  },
+  int(
+    'maxTurns',
+    'max turns',
+    'rollout',
+    1,
+    8,
+    'search rounds before the forced final round',
+    PAPER_VALUES.maxTurns,
+  ),
+  int('topk', 'top-k passages', 'rollout', 1, 10, 'passages returned per search', PAPER_VALUES.topk),
+  real(
+    'temperature',
+    'temperature',
+    'rollout',
+    0.05,
+    5,
+    'sampling temperature of the rollouts',
+    PAPER_VALUES.temperature,
+  ),
+  int('hops', 'hops (0 = all)', 'rollout', 0, 2, 'train and evaluate only on 1-hop or 2-hop questions'),
+  int('groupSize', 'group size G', 'grpo', 1, 32, 'rollouts per question', PAPER_VALUES.groupSize),
+  int('questionsPerStep', 'questions / step', 'grpo', 1, 64, 'questions sampled per GRPO step'),
+  real('lr', 'learning rate', 'grpo', 1e-8, 0.1, 'AdamW learning rate after warm-up', PAPER_VALUES.lr),
+  real(
+    'klCoef',
+    'KL coefficient β',
+    'grpo',
+    0,
+    10,
+    'k3 KL to the frozen base policy, in the loss',
+    PAPER_VALUES.klCoef,
+  ),
+  real('clipEps', 'clip ε', 'grpo', 0.01, 1, 'PPO ratio clip', PAPER_VALUES.clipEps),
+  real('entropyCoef', 'entropy bonus', 'grpo', 0, 1, 'entropy bonus coefficient', PAPER_VALUES.entropyCoef),
+  {
+    kind: 'bool',
+    key: 'maskInformation',
+    label: 'mask retrieved tokens from the loss',
+    group: 'grpo',
+    help: '<information> tokens get no gradient (the paper; off = the ablation)',
+    paper: PAPER_VALUES.maskInformation,
+  },
+  {
+    kind: 'choice',
+    key: 'reward',
+    label: 'reward',
+    group: 'grpo',
+    help: 'exact match, token F1, or exact match with a format score',
+    paper: PAPER_VALUES.reward,
+    options: [
+      { value: 'em', label: 'exact match' },
+      { value: 'f1', label: 'token F1' },
+      { value: 'format', label: 'EM + format' },
+    ],
+  },
+  int('seed', 'seed', 'run', 0, 1_000_000_000, 'seed of every random choice of the run'),
+  {
+    kind: 'choice',
+    key: 'base',
+    label: 'base policy',
+    group: 'run',
+    help: "the corpus's shipped checkpoint when there is one, else practice in this tab",
+    options: [
+      { value: 'checkpoint', label: 'shipped checkpoint' },
+      { value: 'build', label: 'build in the browser' },
+    ],
+  },
+  int('baseSteps', 'practice steps', 'run', 0, 5000, 'reading-practice steps when the base is built here'),
+  int('baseBatch', 'practice batch', 'run', 1, 128, 'demonstrations per practice step'),
+  int('evalEvery', 'eval every N steps', 'run', 0, 1000, 'greedy held-out evaluation period (0 = never)'),
+  int('evalQuestions', 'eval questions', 'run', 1, 2000, 'the first N held-out questions'),
+  {
+    kind: 'choice',
+    key: 'backend',
+    label: 'backend',
+    group: 'run',
+    help: 'tfjs backend; auto tries WebGPU, WebGL, WASM, CPU in turn',
+    options: [
+      { value: 'auto', label: 'auto' },
+      { value: 'webgpu', label: 'WebGPU' },
+      { value: 'webgl', label: 'WebGL' },
+      { value: 'wasm', label: 'WASM' },
+      { value: 'cpu', label: 'CPU' },
+    ],
+  },
+];
+
+/** The engine's defaults, as browser settings (before any preset). */
+export function engineDefaults(): BrowserSettings {
+  const cfg = defaultRunConfig();
+  return {
+    corpus: 'countries',
+    backend: 'auto',
+    base: 'checkpoint',
+    seed: cfg.seed,
+    baseSteps: 60,
+    baseBatch: 16,
+    mode: cfg.rollout.mode,
+    promptStyle: cfg.rollout.promptStyle,
+    hops: 0,
+    groupSize: cfg.grpo.groupSize,
+    questionsPerStep: cfg.grpo.questionsPerStep,
+    topk: cfg.rollout.topk,
+    maxTurns: cfg.rollout.maxTurns,
+    temperature: cfg.rollout.temperature,
+    lr: cfg.grpo.lr,
+    klCoef: cfg.grpo.klCoef,
+    clipEps: cfg.grpo.clipEps,
+    entropyCoef: cfg.grpo.entropyCoef,
+    maskInformation: cfg.grpo.maskInformation,
+    reward: cfg.grpo.reward,
+    evalEvery: 5,
+    evalQuestions: 64,
+  };
+}
+
+function numberError(spec: NumberSpec, v: number): string | null {
+  if (!Number.isFinite(v)) return `${spec.label} must be a number`;
+  if (spec.integer && !Number.isInteger(v)) return `${spec.label} must be a whole number, got ${v}`;
+  if (v < spec.min || v > spec.max)
+    return `${spec.label} must be between ${spec.min} and ${spec.max}, got ${v}`;
+  return null;
+}
+
+/** Why one value of a setting is not allowed, or null when it is. */
+export function settingError(spec: SettingSpec, v: unknown): string | null {
+  if (spec.kind === 'number')
+    return typeof v === 'number' ? numberError(spec, v) : `${spec.label} must be a number`;
+  if (spec.kind === 'bool') return typeof v === 'boolean' ? null : `${spec.label} must be on or off`;
+  return spec.options.some((o) => o.value === v)
+    ? null
+    : `${spec.label} must be one of ${spec.options.map((o) => o.value).join(', ')}, got "${String(v)}"`;
+}
+
+/** Every problem with a whole settings object (empty when it can run). */
+export function validateSettings(s: BrowserSettings): string[] {
+  const out: string[] = [];
+  for (const spec of SETTING_SPECS) {
+    const e = settingError(spec, s[spec.key]);
+    if (e) out.push(e);
+  }
+  if (!s.corpus) out.push('no corpus chosen');
+  return out;
+}
+
+const BOOL_TEXT = { true: '1', false: '0' } as const;
+
+/** The full settings as a URL query (fixed key order; the preset first, so a reader sees the lesson). */
+export function settingsToQuery(preset: string, s: BrowserSettings): string {
+  const q = new URLSearchParams();
+  q.set('preset', preset);
+  q.set('corpus', s.corpus);
+  for (const spec of SETTING_SPECS) {
+    const v = s[spec.key];
+    q.set(spec.key, typeof v === 'boolean' ? BOOL_TEXT[String(v) as 'true' | 'false'] : String(v));
+  }
+  return q.toString();
+}
+
+/**
+ * Settings from a URL query over `base` (the preset's values). Unknown keys are ignored; a bad value keeps the
+ * base value and is reported, so a mistyped link still opens and says what it did not accept.
+ */
+export function applyQuery(
+  search: string,
+  base: BrowserSettings,
+): { settings: BrowserSettings; errors: string[] } {
+  const q = new URLSearchParams(search);
+  const out: BrowserSettings = { ...base };
+  const errors: string[] = [];
+  const corpus = q.get('corpus');
+  if (corpus) out.corpus = corpus;
+  for (const spec of SETTING_SPECS) {
+    const raw = q.get(spec.key);
+    if (raw === null) continue;
+    let v: unknown = raw;
+    if (spec.kind === 'number') v = raw.trim() === '' ? NaN : Number(raw);
+    if (spec.kind === 'bool')
+      v = raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : raw;
+    const e = settingError(spec, v);
+    if (e) errors.push(`link setting ${spec.key}="${raw}" ignored: ${e}`);
+    else (out as unknown as Record<string, unknown>)[spec.key] = v;
+  }
+  return { settings: out, errors };
+}
