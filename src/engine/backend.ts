@@ -4,6 +4,7 @@
  * (navigator.gpu, wasm file location) and passes it in; nothing here touches the DOM or Node APIs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installWasmSliceKernels } from './wasm-kernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -50,6 +51,7 @@ export async function selectBackend(
       if (!tf.findBackendFactory(name)) throw new Error(`${name} backend is not registered here`);
       if (!(await tf.setBackend(name))) throw new Error(`${name} failed to initialise`);
       await tf.ready();
+      if (name === 'wasm') installWasmSliceKernels();
       const notice = failures.length ? `${failures.join('; ')}: running on ${name.toUpperCase()}` : null;
       return { backend: name, notice };
     } catch (e) {

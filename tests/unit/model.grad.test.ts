@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmSliceKernels } from '../../src/engine/wasm-kernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng';
 import { type ModelConfig, Policy, forceEmbeddingGradRoute } from '../../src/engine/model';
@@ -109,6 +110,7 @@ describe('wasm backend', () => {
     forceEmbeddingGradRoute(null);
     const run = async (backend: string) => {
       expect(await tf.setBackend(backend)).toBe(true);
+      if (backend === 'wasm') installWasmSliceKernels(); // the fast path: batched matmuls split into 2-D ones
       const p = Policy.create(cfg, 5);
       const tok = tokens(6, 3, 12, cfg.vocabSize);
       const before = tf.memory().numTensors;

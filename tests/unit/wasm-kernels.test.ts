@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchedMatMul } from '../../src/engine/model/layers';
+import { Rng } from '../../src/engine/rng';
+import { installWasmSliceKernels, wasmSliceKernelsInstalled } from '../../src/engine/wasm-kernels';
+
+const rng = new Rng(11);
+const rand = (shape: number[]) =>
+  Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+
+/** Runs f on cpu and on wasm (with the view-based kernels) and returns both results as flat arrays. */
+async function both(f: () => tf.Tensor | tf.Tensor[]): Promise<[number[][], number[][]]> {
+  const out: number[][][] = [];
+  for (const b of ['cpu', 'wasm']) {
+    await tf.setBackend(b);
+    const r = f();
+    const list = Array.isArray(r) ? r : [r];
+    out.push(await Promise.all(list.map(async (t) => Array.from(await t.data()))));
+    tf.dispose(list);
+  }
+  return [out[0], out[1]];
+}
+
+describe('view-based wasm slice kernels', () => {
+  beforeAll(async () => {
+    const dist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    setWasmPaths(dist + path.sep);
+    expect(await tf.setBackend('wasm')).toBe(true);
+    installWasmSliceKernels();
+    expect(wasmSliceKernelsInstalled()).toBe(true);
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  const shapes = [[7], [5, 6], [3, 4, 5], [2, 3, 4, 5]];
+  it('slice matches cpu for contiguous and strided slices of ranks 1-4, int and float', async () => {
+    for (const shape of shapes) {
+      const data = rand(shape);
+      const begin = shape.map((d) => Math.min(1, d - 1));
+      const size = shape.map((d, i) => (i === 0 ? d - begin[i] : Math.max(1, d - 2)));
+      const [c, w] = await both(() => [
+        tf.slice(tf.tensor(data, shape), begin, size),
+        tf.slice(tf.tensor(data, shape).cast('int32'), begin, size),
+        tf.slice(
+          tf.tensor(data, shape),
+          shape.map(() => 0),
+          shape.map((d, i) => (i === 0 ? 1 : d)),
+        ),
+      ]);
+      expect(w).toEqual(c);
+    }
+  });
+
+  it('unstack and split match cpu on every axis', async () => {
+    const shape = [3, 4, 5];
+    const data = rand(shape);
+    for (let axis = 0; axis < 3; axis++) {
+      const [c, w] = await both(() => [
+        ...tf.unstack(tf.tensor(data, shape), axis),
+        ...tf.split(tf.tensor(data, shape), [1, shape[axis] - 1], axis),
+      ]);
+      expect(w).toEqual(c);
+    }
+  });
+
+  it('batched matmul split into 2-D products matches cpu, values and gradients', async () => {
+    const a = rand([2, 3, 4, 5]);
+    const b = rand([2, 3, 5, 6]);
+    const [c, w] = await both(() => {
+      const A = tf.tensor(a, [2, 3, 4, 5]);
+      const B = tf.tensor(b, [2, 3, 5, 6]);
+      const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => batchedMatMul(x, y).square().sum())([A, B]);
+      return [batchedMatMul(A, B), ...g];
+    });
+    c.forEach((arr, k) => arr.forEach((x, i) => expect(w[k][i]).toBeCloseTo(x, 4)));
+  });
+});
