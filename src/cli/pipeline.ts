@@ -15,6 +15,7 @@ import { Rng } from '../engine/rng';
 import { RolloutEnv } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
+import type { QAItem } from '../engine/types';
 import { GrpoTrainer, type StepMetrics } from '../engine/trainer';
 import {
   AtomicDir,
@@ -46,6 +47,9 @@ export interface PipelineOptions {
   baseSteps: number;
   passK: number;
   evalEvery: number;
+  lr: number;
+  klCoef: number;
+  questionsPerStep: number;
   /** Only evaluate (npm run eval). */
   evalOnly: boolean;
 }
@@ -54,7 +58,7 @@ export interface Summary {
   em: number;
   f1: number;
   base_em: number;
-  base_pass_at_k: number | null;
+  base_val_pass_at_k: number | null;
   em_by_hops: Record<string, number>;
   base_em_by_hops: Record<string, number>;
   searches_per_question: number;
@@ -67,8 +71,22 @@ export interface Summary {
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-/** pass@k is measured on the first N held-out questions (k rollouts each). */
-const PASS_K_QUESTIONS = 100;
+/**
+ * Validation questions carved from the end of the training set: never trained on by RL, and their entities'
+ * passages are kept out of reading practice like the test entities' (so validation behaves like test). Only the
+ * validation split steers training (the pass@k gate); the test split is only reported.
+ */
+const VAL_QUESTIONS = 100;
+/** RL starts once the base finds a correct answer in at least this share of validation questions (pass@k). */
+const PASS_K_GATE = 0.1;
+/** Extra practice rounds the gate may ask for, each of this many steps. */
+const GATE_ROUNDS = 2;
+const GATE_ROUND_STEPS = 100;
+
+export function splitValidation(train: readonly QAItem[]): { train: QAItem[]; val: QAItem[] } {
+  const n = train.length >= 10 * VAL_QUESTIONS ? VAL_QUESTIONS : Math.floor(train.length / 10);
+  return { train: train.slice(0, train.length - n), val: train.slice(train.length - n) };
+}
 
 export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   const t0 = performance.now();
@@ -96,13 +114,18 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.grpo.reward = o.reward;
     cfg.rollout.topk = o.topk;
     cfg.rollout.maxTurns = o.maxTurns;
+    cfg.grpo.lr = o.lr;
+    cfg.grpo.klCoef = o.klCoef;
+    cfg.grpo.questionsPerStep = o.questionsPerStep;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
+    const { train: rlTrain, val } = splitValidation(data.train);
 
     // 2. The base policy.
     let policy: Policy;
     let tokenizer: Tokenizer;
     let baseInfo: object;
+    let lastGatePassK: number | null = null;
     if (o.init) {
       ({ policy, tokenizer } = loadCheckpoint(o.init));
       baseInfo = { init: o.init };
@@ -110,25 +133,52 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       tokenizer = buildTokenizer(data);
       policy = newPolicy(tokenizer, o.seed);
       const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
-      const held = heldOutPassages(data.corpus, data.test);
-      const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout, held);
-      const baseCfg: BaseTrainingConfig = { ...DEFAULT_BASE_TRAINING, steps: o.baseSteps };
-      const bar = new Progress('base');
-      const loss = await trainBase(policy, env, builder, baseCfg, rng.fork(), (p) =>
-        bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
-      );
-      baseInfo = { practiceSteps: baseCfg.steps, practiceLoss: loss, heldOutPassagesExcluded: held.size };
+      const held = heldOutPassages(data.corpus, [...data.test, ...val]);
+      const builder = new PracticeBuilder(data.corpus, rlTrain, retriever, cfg.rollout, held);
+      const practiceRng = rng.fork();
+      const practise = async (steps: number, label: string, warmup: boolean) => {
+        const bar = new Progress(label);
+        const baseCfg: BaseTrainingConfig = {
+          ...DEFAULT_BASE_TRAINING,
+          steps,
+          ...(warmup ? {} : { warmupSteps: 0 }),
+        };
+        return trainBase(policy, env, builder, baseCfg, practiceRng, (p) =>
+          bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
+        );
+      };
+      let loss = await practise(o.baseSteps, 'base', true);
+      let practiceSteps = o.baseSteps;
+      // The gate: RL needs a base that sometimes finds the answer (SEARCH-R1.md §3: with pass@8 near 0 the reward
+      // stays 0). Measured on validation questions only; more practice until it passes or the rounds run out.
+      const gate: { round: number; passK: number }[] = [];
+      if (o.passK > 0 && val.length && cfg.steps > 0 && o.mode !== 'direct') {
+        for (let round = 0; ; round++) {
+          const pk = await passAtK(env, val, o.passK, rng.fork());
+          gate.push({ round, passK: r4(pk) });
+          lastGatePassK = pk;
+          process.stderr.write(
+            `gate: pass@${o.passK} ${pk.toFixed(3)} on ${val.length} validation questions (needs ${PASS_K_GATE})\n`,
+          );
+          if (pk >= PASS_K_GATE) break;
+          if (round >= GATE_ROUNDS) {
+            process.stderr.write('gate: still below after the extra practice; RL starts anyway\n');
+            break;
+          }
+          loss = await practise(GATE_ROUND_STEPS, 'practice+', false);
+          practiceSteps += GATE_ROUND_STEPS;
+        }
+      }
+      baseInfo = { practiceSteps, practiceLoss: loss, heldOutPassagesExcluded: held.size, gate };
     }
     const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
     const evalBar = new Progress('eval');
     const base = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
     const passK =
-      o.passK > 0 ? await passAtK(env, data.test.slice(0, PASS_K_QUESTIONS), o.passK, rng.fork()) : null;
+      lastGatePassK ?? (o.passK > 0 && val.length ? await passAtK(env, val, o.passK, rng.fork()) : null);
     process.stderr.write(
-      `base: EM ${base.summary.em.toFixed(3)} ${JSON.stringify(base.summary.emByHops)}` +
-        (passK !== null
-          ? `, pass@${o.passK} ${passK.toFixed(3)} (first ${Math.min(PASS_K_QUESTIONS, data.test.length)} test questions)`
-          : '') +
+      `base: held-out EM ${base.summary.em.toFixed(3)} ${JSON.stringify(base.summary.emByHops)}` +
+        (passK !== null ? `, validation pass@${o.passK} ${passK.toFixed(3)}` : '') +
         '\n',
     );
 
@@ -140,7 +190,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         policy,
         tokenizer,
         retriever,
-        data.train,
+        rlTrain.length ? rlTrain : data.train,
         cfg.grpo,
         cfg.rollout,
         rng.fork(),
@@ -153,10 +203,14 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         bar.update(
           s + 1,
           cfg.steps,
-          `reward ${m.reward.toFixed(2)} kl ${m.kl.toFixed(3)} search ${m.validSearches.toFixed(2)} ${Math.round(m.tokensPerSec)} tok/s`,
+          `reward ${m.reward.toFixed(2)} kl ${m.kl.toFixed(3)} search ${m.validSearches.toFixed(2)} ` +
+            `spread ${m.spread.toFixed(2)} top ${(m.topAnswerShare * 100).toFixed(0)}% ${Math.round(m.tokensPerSec)} tok/s`,
         );
         if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
           const ev = await evaluate(env, data.test, new Rng(o.seed + s));
+          process.stderr.write(
+            `\nheld-out EM at step ${s + 1}: ${ev.summary.em.toFixed(3)} ${JSON.stringify(ev.summary.emByHops)}\n`,
+          );
           metrics.push({
             step: s + 1,
             eval: true,
@@ -177,7 +231,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       em: r4(final.summary.em),
       f1: r4(final.summary.f1),
       base_em: r4(base.summary.em),
-      base_pass_at_k: passK === null ? null : r4(passK),
+      base_val_pass_at_k: passK === null ? null : r4(passK),
       em_by_hops: Object.fromEntries(Object.entries(final.summary.emByHops).map(([k, v]) => [k, r4(v)])),
       base_em_by_hops: Object.fromEntries(Object.entries(base.summary.emByHops).map(([k, v]) => [k, r4(v)])),
       searches_per_question: r4(final.summary.searchesPerQuestion),

@@ -3,7 +3,7 @@
  */
 import { parseArgs, usage, UsageError, type OptionSpec } from './args';
 import type { PipelineOptions } from './pipeline';
-import type { Mode } from '../engine/config';
+import { defaultRunConfig, type Mode } from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 import type { BackendName } from '../engine/backend';
 
@@ -36,12 +36,15 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
   'base-steps': { type: 'number', help: 'reading-practice steps when building the base (default 200)' },
   'pass-k': {
     type: 'number',
-    help: 'k for the base pass@k report on the first 100 test questions (default 8; 0 = skip)',
+    help: 'k for the base pass@k gate on the validation questions carved from --train (default 8; 0 = no gate)',
   },
   'eval-every': {
     type: 'number',
     help: 'held-out greedy eval every N steps, logged in metrics.jsonl (default 20; 0 = end only)',
   },
+  lr: { type: 'number', help: 'GRPO learning rate after warm-up (default 3e-4; paper 1e-6 for 3B-7B models)' },
+  kl: { type: 'number', help: 'k3 KL coefficient to the base policy (default 0.02; paper 0.001)' },
+  questions: { type: 'number', help: 'questions per GRPO step, each with G rollouts (default 8)' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -59,6 +62,12 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     if (!Number.isInteger(v) || v < min) throw new UsageError(`--${k} must be an integer ≥ ${min}, got ${v}`);
     return v;
   };
+  const num = (k: string, dflt: number) => {
+    const v = (a[k] as number | undefined) ?? dflt;
+    if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${k} must be a number ≥ 0, got ${v}`);
+    return v;
+  };
+  const d = defaultRunConfig();
   return {
     corpus: a.corpus as string,
     train: a.train as string | undefined,
@@ -77,6 +86,9 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     baseSteps: int('base-steps', 200, 0),
     passK: int('pass-k', 8, 0),
     evalEvery: int('eval-every', 20, 0),
+    lr: num('lr', d.grpo.lr),
+    klCoef: num('kl', d.grpo.klCoef),
+    questionsPerStep: int('questions', d.grpo.questionsPerStep, 1),
     evalOnly,
   };
 }

@@ -67,6 +67,19 @@ describe('view-based wasm slice kernels', () => {
     }
   });
 
+  it('axis-0 gather matches cpu for float and int tables and any index shape, and rejects bad indices', async () => {
+    const table = rand([6, 3, 2]);
+    const [c, w] = await both(() => [
+      tf.gather(tf.tensor(table, [6, 3, 2]), tf.tensor1d([5, 0, 0, 3], 'int32')),
+      tf.gather(tf.tensor(table, [6, 3, 2]).cast('int32'), tf.tensor2d([1, 2, 4, 5], [2, 2], 'int32')),
+      tf.gather(tf.tensor(table, [6, 3, 2]), tf.tensor1d([2, 1], 'int32'), 1), // other axis: stock kernel
+    ]);
+    expect(w).toEqual(c);
+    expect(() => tf.gather(tf.tensor(table, [6, 3, 2]), tf.tensor1d([6], 'int32'))).toThrow(
+      /not in \[0, 5\]/,
+    );
+  });
+
   it('batched matmul split into 2-D products matches cpu, values and gradients', async () => {
     const a = rand([2, 3, 4, 5]);
     const b = rand([2, 3, 5, 6]);

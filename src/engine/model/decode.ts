@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type ModelConfig, chunkBuckets, headDim, pointerDim } from './config';
-import { NEG_BIG, layerNorm, linear, swapLast } from './layers';
+import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { mlp } from './forward';
 import type { Weights } from './params';
 
@@ -253,11 +253,12 @@ export function feedTensors(
     k.push(writeKeys(state.kCache[l], idx, kn, H, one)); // [B, H, dh, C]
     v.push(writeValues(state.vCache[l], idx, vn, H, one)); // [B, H, C, dh]
     const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
-    const scores = tf
-      .matMul(q, k[l])
+    // Chunks: batched products split into 2-D ones on wasm (layers.ts); single tokens: the batched kernel is cheaper.
+    const bmm = S === 1 ? tf.matMul : batchedMatMul;
+    const scores = bmm(q, k[l])
       .mul(1 / Math.sqrt(dh))
       .add(mask); // [B, H, S, C]
-    const o = tf.matMul(tf.softmax(scores), v[l]).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
+    const o = bmm(tf.softmax(scores), v[l]).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
     x = x.add(linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`])); // [B, S, D]
     x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, S, D]
   }
