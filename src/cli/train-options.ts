@@ -42,7 +42,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: 'held-out greedy eval every N steps, logged in metrics.jsonl (default 20; 0 = end only)',
   },
-  lr: { type: 'number', help: 'GRPO learning rate after warm-up (default 3e-4; paper 1e-6 for 3B-7B models)' },
+  lr: {
+    type: 'number',
+    help: 'GRPO learning rate after warm-up (default 3e-4; paper 1e-6 for 3B-7B models)',
+  },
   kl: { type: 'number', help: 'k3 KL coefficient to the base policy (default 0.02; paper 0.001)' },
   questions: { type: 'number', help: 'questions per GRPO step, each with G rollouts (default 8)' },
   help: { type: 'boolean', help: 'show this help' },
