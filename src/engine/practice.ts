@@ -99,8 +99,25 @@ function retrieves(retriever: Retriever, query: string, id: string, topk: number
   return retriever.search(query, topk).some((d) => d.id === id);
 }
 
+/**
+ * Words the corpus also writes in lower case ("born", "the", "capital"): a capitalised run made only of such words
+ * is a sentence start or a heading ("Born in …", "Its capital …"), not a name. Numbers and words only ever
+ * written capitalised ("Gouzathou", "French") make a span a name. A truecasing heuristic: no word lists.
+ */
+export function lowerCaseWords(passages: readonly Passage[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of passages) {
+    for (const w of p.text.split(/\s+/)) {
+      const t = w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+      if (/^\p{Ll}/u.test(t)) out.add(t);
+    }
+  }
+  return out;
+}
+
 export class PracticeBuilder {
   private readonly byTitle = new Map<string, Passage>();
+  private readonly lower: Set<string>;
 
   constructor(
     private readonly passages: readonly Passage[],
@@ -111,11 +128,19 @@ export class PracticeBuilder {
     private readonly excluded: ReadonlySet<string> = new Set(),
   ) {
     for (const p of passages) this.byTitle.set(p.title.toLowerCase(), p);
+    this.lower = lowerCaseWords(passages);
     this.allowed = passages.filter((p) => !excluded.has(p.id));
     if (!this.allowed.length) throw new Error('practice: every passage is excluded as held-out');
   }
 
   private readonly allowed: readonly Passage[];
+
+  /** Name spans of a sentence that are real names (see lowerCaseWords). */
+  names(sentence: string): string[] {
+    return nameSpans(sentence).filter((span) =>
+      span.split(' ').some((w) => /^\p{N}/u.test(w) || !this.lower.has(w.toLowerCase())),
+    );
+  }
 
   private randomPassage(rng: Rng): Passage {
     return rng.pick(this.allowed);
@@ -124,7 +149,7 @@ export class PracticeBuilder {
   cloze(rng: Rng): Demo | null {
     const p = this.randomPassage(rng);
     const s = rng.pick(sentences(p.text).length ? sentences(p.text) : [p.text]);
-    const spans = nameSpans(s).filter((x) => x.toLowerCase() !== p.title.toLowerCase());
+    const spans = this.names(s).filter((x) => x.toLowerCase() !== p.title.toLowerCase());
     if (!spans.length) return null;
     const span = rng.pick(spans);
     const withTitle = s.toLowerCase().includes(p.title.toLowerCase()) ? s : `${p.title}: ${s}`;
@@ -141,11 +166,11 @@ export class PracticeBuilder {
         const b = this.byTitle.get(bridge.toLowerCase());
         if (!b || b.id === a.id || this.excluded.has(b.id)) continue;
         const sbs = sentences(b.text).filter((x) =>
-          nameSpans(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()),
+          this.names(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()),
         );
         if (!sbs.length) continue;
         const sb = rng.pick(sbs);
-        const answer = rng.pick(nameSpans(sb).filter((y) => y.toLowerCase() !== bridge.toLowerCase()));
+        const answer = rng.pick(this.names(sb).filter((y) => y.toLowerCase() !== bridge.toLowerCase()));
         const aPart = replaceOnce(
           sa.toLowerCase().includes(a.title.toLowerCase()) ? sa : `${a.title}: ${sa}`,
           bridge,
@@ -178,7 +203,7 @@ export class PracticeBuilder {
     const qWords = new Set(words);
     const spansOf = (text: string, not: Set<string>) =>
       sentences(text)
-        .flatMap(nameSpans)
+        .flatMap((x) => this.names(x))
         .filter((s) => !contentWords(s).every((w) => not.has(w)));
     const spans = spansOf(docs[0].text, qWords);
     if (!spans.length) return null;
