@@ -3,6 +3,7 @@
  */
 import { parseArgs, usage, UsageError, type OptionSpec } from './args';
 import type { PipelineOptions } from './pipeline';
+import { DEFAULT_BASE_TRAINING } from '../engine/base';
 import { defaultRunConfig, type Mode } from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 import type { BackendName } from '../engine/backend';
@@ -17,7 +18,7 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     choices: ['search', 'nosearch', 'rag', 'direct'],
     help: 'search (Search-R1), nosearch (R1), rag, direct (default search)',
   },
-  steps: { type: 'number', help: 'GRPO steps (default 60)' },
+  steps: { type: 'number', help: `GRPO steps (default ${defaultRunConfig().steps})` },
   group: { type: 'number', help: 'rollouts per question, G (default 8; paper 5)' },
   seed: { type: 'number', help: 'random seed (default 1)' },
   backend: { type: 'string', choices: ['cpu', 'wasm', 'webgpu'], help: 'tfjs backend (default wasm)' },
@@ -33,14 +34,17 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     help: 'mask retrieved tokens out of the loss (default on; --no-mask for the ablation)',
   },
   init: { type: 'string', help: 'start from this checkpoint folder instead of building the base policy' },
-  'base-steps': { type: 'number', help: 'reading-practice steps when building the base (default 200)' },
+  'base-steps': {
+    type: 'number',
+    help: `reading-practice steps when building the base (default ${DEFAULT_BASE_TRAINING.steps})`,
+  },
   'pass-k': {
     type: 'number',
     help: 'k for the base pass@k gate on the validation questions carved from --train (default 8; 0 = no gate)',
   },
   'eval-every': {
     type: 'number',
-    help: 'held-out greedy eval every N steps, logged in metrics.jsonl (default 20; 0 = end only)',
+    help: `held-out greedy eval every N steps, logged in metrics.jsonl (default ${defaultRunConfig().evalEvery}; 0 = end only)`,
   },
   lr: {
     type: 'number',
@@ -77,7 +81,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     test: a.test as string,
     out: a.out as string,
     mode: ((a.mode as string) ?? 'search') as Mode,
-    steps: int('steps', 60, 0),
+    steps: int('steps', d.steps, 0),
     group: int('group', 8, 1),
     seed: int('seed', 1, 0),
     backend: ((a.backend as string) ?? 'wasm') as BackendName,
@@ -86,9 +90,9 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     topk: int('topk', 3, 1),
     maxTurns: int('max-turns', 2, 1),
     init: a.init as string | undefined,
-    baseSteps: int('base-steps', 200, 0),
+    baseSteps: int('base-steps', DEFAULT_BASE_TRAINING.steps, 0),
     passK: int('pass-k', 8, 0),
-    evalEvery: int('eval-every', 20, 0),
+    evalEvery: int('eval-every', d.evalEvery, 0),
     lr: num('lr', d.grpo.lr),
     klCoef: num('kl', d.grpo.klCoef),
     questionsPerStep: int('questions', d.grpo.questionsPerStep, 1),

@@ -19,7 +19,7 @@ export interface BaseTrainingConfig {
 }
 
 export const DEFAULT_BASE_TRAINING: BaseTrainingConfig = {
-  steps: 400,
+  steps: 300,
   batchSize: 32,
   lr: 2e-3,
   warmupSteps: 20,

@@ -108,9 +108,9 @@ export function defaultGrpoConfig(): GrpoConfig {
 export function defaultRunConfig(): RunConfig {
   return {
     seed: 1,
-    steps: 60,
+    steps: 100,
     rollout: defaultRolloutConfig(),
     grpo: defaultGrpoConfig(),
-    evalEvery: 20,
+    evalEvery: 25,
   };
 }

@@ -118,6 +118,8 @@ export function lowerCaseWords(passages: readonly Passage[]): Set<string> {
 export class PracticeBuilder {
   private readonly byTitle = new Map<string, Passage>();
   private readonly lower: Set<string>;
+  /** Passages each lower-case word occurs in (for answer words: "composer", "shipbuilding"). */
+  private readonly df = new Map<string, number>();
 
   constructor(
     private readonly passages: readonly Passage[],
@@ -129,6 +131,8 @@ export class PracticeBuilder {
   ) {
     for (const p of passages) this.byTitle.set(p.title.toLowerCase(), p);
     this.lower = lowerCaseWords(passages);
+    for (const p of passages)
+      for (const w of new Set(contentWords(p.text))) this.df.set(w, (this.df.get(w) ?? 0) + 1);
     this.allowed = passages.filter((p) => !excluded.has(p.id));
     if (!this.allowed.length) throw new Error('practice: every passage is excluded as held-out');
   }
@@ -142,6 +146,20 @@ export class PracticeBuilder {
     );
   }
 
+  /**
+   * Answer candidates of a sentence: its names, plus lower-case content words that are specific rather than
+   * structural — in at most 5% of passages ("composer", "shipbuilding"; not "born", "river") — so practice also
+   * rehearses answers that are ordinary words (professions, industries).
+   */
+  answers(sentence: string): string[] {
+    const cap = Math.max(3, 0.05 * this.passages.length);
+    const words = sentence
+      .split(/\s+/)
+      .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
+      .filter((w) => /^\p{Ll}/u.test(w) && isContentWord(w) && (this.df.get(w) ?? 0) <= cap);
+    return [...new Set([...this.names(sentence), ...words])];
+  }
+
   private randomPassage(rng: Rng): Passage {
     return rng.pick(this.allowed);
   }
@@ -149,7 +167,7 @@ export class PracticeBuilder {
   cloze(rng: Rng): Demo | null {
     const p = this.randomPassage(rng);
     const s = rng.pick(sentences(p.text).length ? sentences(p.text) : [p.text]);
-    const spans = this.names(s).filter((x) => x.toLowerCase() !== p.title.toLowerCase());
+    const spans = this.answers(s).filter((x) => x.toLowerCase() !== p.title.toLowerCase());
     if (!spans.length) return null;
     const span = rng.pick(spans);
     const withTitle = s.toLowerCase().includes(p.title.toLowerCase()) ? s : `${p.title}: ${s}`;
@@ -166,11 +184,11 @@ export class PracticeBuilder {
         const b = this.byTitle.get(bridge.toLowerCase());
         if (!b || b.id === a.id || this.excluded.has(b.id)) continue;
         const sbs = sentences(b.text).filter((x) =>
-          this.names(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()),
+          this.answers(x).some((y) => y.toLowerCase() !== bridge.toLowerCase()),
         );
         if (!sbs.length) continue;
         const sb = rng.pick(sbs);
-        const answer = rng.pick(this.names(sb).filter((y) => y.toLowerCase() !== bridge.toLowerCase()));
+        const answer = rng.pick(this.answers(sb).filter((y) => y.toLowerCase() !== bridge.toLowerCase()));
         const aPart = replaceOnce(
           sa.toLowerCase().includes(a.title.toLowerCase()) ? sa : `${a.title}: ${sa}`,
           bridge,
@@ -201,16 +219,21 @@ export class PracticeBuilder {
     const docs = this.retriever.search(query, this.cfg.topk);
     if (!docs.length || this.excluded.has(docs[0].id)) return null;
     const qWords = new Set(words);
-    const spansOf = (text: string, not: Set<string>) =>
+    const spansOf = (
+      text: string,
+      not: Set<string>,
+      of: (sentence: string) => string[] = (x) => this.answers(x),
+    ) =>
       sentences(text)
-        .flatMap((x) => this.names(x))
+        .flatMap(of)
         .filter((s) => !contentWords(s).every((w) => not.has(w)));
     const spans = spansOf(docs[0].text, qWords);
     if (!spans.length) return null;
-    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2 && rng.next() < 0.5) {
+    const bridges = spansOf(docs[0].text, qWords, (x) => this.names(x));
+    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2 && bridges.length && rng.next() < 0.5) {
       // Two hops in the same shape: a name read in the first result plus the question words that result did
       // not answer form the second query; the answer is a span of the second result (still no golden answer).
-      const bridge = rng.pick(spans);
+      const bridge = rng.pick(bridges);
       const seen = new Set(contentWords(`${docs[0].title} ${docs[0].text}`));
       const rest = words.filter((w) => !seen.has(w));
       const q2 = queryOf([...contentWords(bridge), ...rest], this.cfg.maxTurnTokens);
