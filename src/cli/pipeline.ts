@@ -50,6 +50,7 @@ export interface PipelineOptions {
   lr: number;
   klCoef: number;
   questionsPerStep: number;
+  turnTokens: number;
   /** Only evaluate (npm run eval). */
   evalOnly: boolean;
 }
@@ -117,6 +118,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.grpo.lr = o.lr;
     cfg.grpo.klCoef = o.klCoef;
     cfg.grpo.questionsPerStep = o.questionsPerStep;
+    cfg.rollout.maxTurnTokens = o.turnTokens;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
     const { train: rlTrain, val } = splitValidation(data.train);

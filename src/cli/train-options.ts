@@ -51,6 +51,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     help: 'GRPO learning rate after warm-up (default 3e-4; paper 1e-6 for 3B-7B models)',
   },
   kl: { type: 'number', help: 'k3 KL coefficient to the base policy (default 0.02; paper 0.001)' },
+  'turn-tokens': {
+    type: 'number',
+    help: `tokens the policy may generate per round (default ${defaultRunConfig().rollout.maxTurnTokens})`,
+  },
   questions: { type: 'number', help: 'questions per GRPO step, each with G rollouts (default 8)' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -96,6 +100,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     lr: num('lr', d.grpo.lr),
     klCoef: num('kl', d.grpo.klCoef),
     questionsPerStep: int('questions', d.grpo.questionsPerStep, 1),
+    turnTokens: int('turn-tokens', d.rollout.maxTurnTokens, 4),
     evalOnly,
   };
 }
