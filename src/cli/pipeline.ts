@@ -80,9 +80,8 @@ const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const VAL_QUESTIONS = 100;
 /** RL starts once the base finds a correct answer in at least this share of validation questions (pass@k). */
 const PASS_K_GATE = 0.1;
-/** Extra practice rounds the gate may ask for, each of this many steps. */
+/** Extra practice rounds the gate may ask for, each a third of the requested practice. */
 const GATE_ROUNDS = 2;
-const GATE_ROUND_STEPS = 100;
 
 export function splitValidation(train: readonly QAItem[]): { train: QAItem[]; val: QAItem[] } {
   const n = train.length >= 10 * VAL_QUESTIONS ? VAL_QUESTIONS : Math.floor(train.length / 10);
@@ -154,7 +153,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       // The gate: RL needs a base that sometimes finds the answer (SEARCH-R1.md §3: with pass@8 near 0 the reward
       // stays 0). Measured on validation questions only; more practice until it passes or the rounds run out.
       const gate: { round: number; passK: number }[] = [];
-      if (o.passK > 0 && val.length && cfg.steps > 0 && o.mode !== 'direct') {
+      if (o.passK > 0 && o.baseSteps > 0 && val.length && cfg.steps > 0 && o.mode !== 'direct') {
         for (let round = 0; ; round++) {
           const pk = await passAtK(env, val, o.passK, rng.fork());
           gate.push({ round, passK: r4(pk) });
@@ -167,8 +166,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
             process.stderr.write('gate: still below after the extra practice; RL starts anyway\n');
             break;
           }
-          loss = await practise(GATE_ROUND_STEPS, 'practice+', false);
-          practiceSteps += GATE_ROUND_STEPS;
+          const extra = Math.ceil(o.baseSteps / 3);
+          loss = await practise(extra, 'practice+', false);
+          practiceSteps += extra;
         }
       }
       baseInfo = { practiceSteps, practiceLoss: loss, heldOutPassagesExcluded: held.size, gate };
