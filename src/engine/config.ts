@@ -108,7 +108,7 @@ export function defaultGrpoConfig(): GrpoConfig {
 export function defaultRunConfig(): RunConfig {
   return {
     seed: 1,
-    steps: 100,
+    steps: 200,
     rollout: defaultRolloutConfig(),
     grpo: defaultGrpoConfig(),
     evalEvery: 25,
