@@ -192,7 +192,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         policy,
         tokenizer,
         retriever,
-        rlTrain.length ? rlTrain : data.train,
+        rlTrain,
         cfg.grpo,
         cfg.rollout,
         rng.fork(),

@@ -18,18 +18,12 @@ interface HeapBackend {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: HeapBackend };
 
-const strides = (shape: number[]) => {
-  const out = new Array<number>(shape.length).fill(1);
-  for (let i = shape.length - 2; i >= 0; i--) out[i] = out[i + 1] * shape[i + 1];
-  return out;
-};
-
 /** Copy x[begin : begin + size] into a new output (ranks 1-4, numeric dtypes). */
 function sliceView(x: tf.TensorInfo, begin: number[], size: number[], backend: HeapBackend): tf.TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   const xv = backend.typedArrayFromHeap(x);
   const ov = backend.typedArrayFromHeap(out);
-  const s = strides(x.shape);
+  const s = [...tf.util.computeStrides(x.shape), 1]; // element strides of every axis
   const r = x.shape.length;
   // Pad to rank 4 so one loop nest serves every rank.
   const b4 = [...new Array<number>(4 - r).fill(0), ...begin];
