@@ -1,12 +1,12 @@
 /**
  * The CLI's run pipeline on the shared engine: load and validate data, choose the backend, get a base policy
- * (from --init or by reading practice), evaluate, train with GRPO, and write DIR atomically.
+ * (from --init or by reading practice), evaluate, train with GRPO or PPO (--algo), and write DIR atomically.
  */
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { trainBase, DEFAULT_BASE_TRAINING, type BaseTrainingConfig } from '../engine/base';
 import type { BackendName } from '../engine/backend';
-import { defaultRunConfig, type Mode, type RunConfig } from '../engine/config';
+import { defaultRunConfig, type Algo, type Mode, type RunConfig } from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 import { evaluate, passAtK, type EvalSummary, type Prediction } from '../engine/evaluate';
 import type { Policy } from '../engine/model';
@@ -16,7 +16,8 @@ import { RolloutEnv } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { QAItem } from '../engine/types';
-import { GrpoTrainer, type StepMetrics } from '../engine/trainer';
+import { createTrainer } from '../engine/ppo';
+import type { StepMetrics } from '../engine/trainer';
 import {
   AtomicDir,
   InputError,
@@ -53,6 +54,18 @@ export interface PipelineOptions {
   turnTokens: number;
   /** Only evaluate (npm run eval). */
   evalOnly: boolean;
+  /** RL algorithm (default grpo). */
+  algo?: Algo;
+  /** PPO settings (defaults: defaultRunConfig().ppo). */
+  criticLr?: number;
+  valueClip?: number;
+  gamma?: number;
+  lambda?: number;
+  /**
+   * Build the base (reading practice and its pass@k gate, exactly as a training run would), evaluate it, save it
+   * as the checkpoint and stop: a base that several runs can share through --init (npm run bench:learn).
+   */
+  baseOnly?: boolean;
 }
 
 export interface Summary {
@@ -68,6 +81,7 @@ export interface Summary {
   backend: string;
   steps: number;
   seconds: number;
+  algo: Algo;
 }
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -106,7 +120,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     if (choice.notice) process.stderr.write(`backend: ${choice.notice}\n`);
     const cfg: RunConfig = defaultRunConfig();
     cfg.seed = o.seed;
-    cfg.steps = o.mode === 'direct' || o.evalOnly ? 0 : o.steps;
+    cfg.steps = o.mode === 'direct' || o.evalOnly || o.baseOnly ? 0 : o.steps;
+    cfg.algo = o.algo ?? 'grpo';
+    cfg.ppo.criticLr = o.criticLr ?? cfg.ppo.criticLr;
+    cfg.ppo.valueClip = o.valueClip ?? cfg.ppo.valueClip;
+    cfg.ppo.gamma = o.gamma ?? cfg.ppo.gamma;
+    cfg.ppo.lambda = o.lambda ?? cfg.ppo.lambda;
     cfg.evalEvery = o.evalEvery;
     cfg.rollout.mode = o.mode;
     cfg.grpo.groupSize = o.group;
@@ -153,7 +172,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       // The gate: RL needs a base that sometimes finds the answer (SEARCH-R1.md §3: with pass@8 near 0 the reward
       // stays 0). Measured on validation questions only; more practice until it passes or the rounds run out.
       const gate: { round: number; passK: number }[] = [];
-      if (o.passK > 0 && o.baseSteps > 0 && val.length && cfg.steps > 0 && o.mode !== 'direct') {
+      const willTrain = cfg.steps > 0 || (o.baseOnly === true && !o.evalOnly);
+      if (o.passK > 0 && o.baseSteps > 0 && val.length && willTrain && o.mode !== 'direct') {
         for (let round = 0; ; round++) {
           const pk = await passAtK(env, val, o.passK, rng.fork());
           gate.push({ round, passK: r4(pk) });
@@ -188,15 +208,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     const metrics: (StepMetrics | (Record<string, unknown> & { step: number }))[] = [];
     let final: { summary: EvalSummary; predictions: Prediction[] } = base;
     if (cfg.steps > 0) {
-      const trainer = new GrpoTrainer(
-        policy,
-        tokenizer,
-        retriever,
-        rlTrain,
-        cfg.grpo,
-        cfg.rollout,
-        rng.fork(),
-      );
+      const trainer = createTrainer(cfg, policy, tokenizer, retriever, rlTrain, rng.fork());
       const bar = new Progress('train');
       const before = tf.memory().numTensors;
       for (let s = 0; s < cfg.steps; s++) {
@@ -206,7 +218,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
           s + 1,
           cfg.steps,
           `reward ${m.reward.toFixed(2)} kl ${m.kl.toFixed(3)} search ${m.validSearches.toFixed(2)} ` +
-            `spread ${m.spread.toFixed(2)} top ${(m.topAnswerShare * 100).toFixed(0)}% ${Math.round(m.tokensPerSec)} tok/s`,
+            `spread ${m.spread.toFixed(2)} top ${(m.topAnswerShare * 100).toFixed(0)}% ${Math.round(m.tokensPerSec)} tok/s` +
+            ('valueLoss' in m ? ` vf ${(m.valueLoss as number).toFixed(3)}` : ''),
         );
         if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
           const ev = await evaluate(env, data.test, new Rng(o.seed + s));
@@ -242,6 +255,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       backend: choice.backend,
       steps: cfg.steps,
       seconds: Math.round(seconds * 10) / 10,
+      algo: cfg.algo,
     };
     if (!o.evalOnly) writeJsonl(out.file('metrics.jsonl'), metrics);
     writeJsonl(

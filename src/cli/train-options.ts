@@ -4,7 +4,14 @@
 import { parseArgs, usage, UsageError, type OptionSpec } from './args';
 import type { PipelineOptions } from './pipeline';
 import { DEFAULT_BASE_TRAINING } from '../engine/base';
-import { defaultRunConfig, type Mode } from '../engine/config';
+import {
+  defaultRunConfig,
+  PAPER_VALUES,
+  PPO_GROUP_SIZE,
+  PPO_QUESTIONS_PER_STEP,
+  type Algo,
+  type Mode,
+} from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 import type { BackendName } from '../engine/backend';
 
@@ -18,8 +25,16 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     choices: ['search', 'nosearch', 'rag', 'direct'],
     help: 'search (Search-R1), nosearch (R1), rag, direct (default search)',
   },
-  steps: { type: 'number', help: `GRPO steps (default ${defaultRunConfig().steps})` },
-  group: { type: 'number', help: 'rollouts per question, G (default 8; paper 5)' },
+  algo: {
+    type: 'string',
+    choices: ['grpo', 'ppo'],
+    help: 'RL algorithm: grpo (default) or ppo (critic + GAE, KL in the reward; the paper scripts’ default)',
+  },
+  steps: { type: 'number', help: `RL steps (default ${defaultRunConfig().steps})` },
+  group: {
+    type: 'number',
+    help: `rollouts per question, G (default 8, ppo ${PPO_GROUP_SIZE}; paper 5, ppo ${PAPER_VALUES.ppoGroupSize})`,
+  },
   seed: { type: 'number', help: 'random seed (default 1)' },
   backend: { type: 'string', choices: ['cpu', 'wasm', 'webgpu'], help: 'tfjs backend (default wasm)' },
   reward: {
@@ -50,12 +65,28 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: 'GRPO learning rate after warm-up (default 3e-4; paper 1e-6 for 3B-7B models)',
   },
-  kl: { type: 'number', help: 'k3 KL coefficient to the base policy (default 0.02; paper 0.001)' },
+  kl: {
+    type: 'number',
+    help: 'KL coefficient to the base policy: k3 in the GRPO loss, k1 in the PPO reward (default 0.02; paper 0.001)',
+  },
+  'critic-lr': {
+    type: 'number',
+    help: `ppo: critic learning rate (default ${defaultRunConfig().ppo.criticLr}; paper ${PAPER_VALUES.criticLr})`,
+  },
+  'value-clip': {
+    type: 'number',
+    help: `ppo: value-loss clip range (default ${defaultRunConfig().ppo.valueClip}; paper ${PAPER_VALUES.valueClip})`,
+  },
+  gamma: { type: 'number', help: `ppo: GAE discount γ (default 1; paper ${PAPER_VALUES.gamma})` },
+  lambda: { type: 'number', help: `ppo: GAE λ (default 1; paper ${PAPER_VALUES.lambda})` },
   'turn-tokens': {
     type: 'number',
     help: `tokens the policy may generate per round (default ${defaultRunConfig().rollout.maxTurnTokens})`,
   },
-  questions: { type: 'number', help: 'questions per GRPO step, each with G rollouts (default 8)' },
+  questions: {
+    type: 'number',
+    help: `questions per RL step, each with G rollouts (default 8, ppo ${PPO_QUESTIONS_PER_STEP})`,
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -79,6 +110,12 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     return v;
   };
   const d = defaultRunConfig();
+  const algo = ((a.algo as string) ?? 'grpo') as Algo;
+  const unit = (k: string, dflt: number) => {
+    const v = num(k, dflt);
+    if (v > 1) throw new UsageError(`--${k} must be in [0, 1], got ${v}`);
+    return v;
+  };
   return {
     corpus: a.corpus as string,
     train: a.train as string | undefined,
@@ -86,7 +123,8 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     out: a.out as string,
     mode: ((a.mode as string) ?? 'search') as Mode,
     steps: int('steps', d.steps, 0),
-    group: int('group', 8, 1),
+    algo,
+    group: int('group', algo === 'ppo' ? PPO_GROUP_SIZE : d.grpo.groupSize, 1),
     seed: int('seed', 1, 0),
     backend: ((a.backend as string) ?? 'wasm') as BackendName,
     mask: (a.mask as boolean | undefined) ?? true,
@@ -99,7 +137,11 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     evalEvery: int('eval-every', d.evalEvery, 0),
     lr: num('lr', d.grpo.lr),
     klCoef: num('kl', d.grpo.klCoef),
-    questionsPerStep: int('questions', d.grpo.questionsPerStep, 1),
+    questionsPerStep: int('questions', algo === 'ppo' ? PPO_QUESTIONS_PER_STEP : d.grpo.questionsPerStep, 1),
+    criticLr: num('critic-lr', d.ppo.criticLr),
+    valueClip: num('value-clip', d.ppo.valueClip),
+    gamma: unit('gamma', d.ppo.gamma),
+    lambda: unit('lambda', d.ppo.lambda),
     turnTokens: int('turn-tokens', d.rollout.maxTurnTokens, 4),
     evalOnly,
   };

@@ -6,6 +6,11 @@
 import type { RewardVariant } from './reward';
 
 export type Mode = 'search' | 'nosearch' | 'rag' | 'direct';
+/**
+ * The RL algorithm. Search-R1 trains with both: PPO (its default; a critic, GAE, k1 KL in the reward) and GRPO
+ * (group-relative advantages, k3 KL in the loss). Paper: GRPO learns faster but can collapse late; PPO is steadier.
+ */
+export type Algo = 'grpo' | 'ppo';
 export type PromptStyle = 'short' | 'paper';
 
 export interface RolloutConfig {
@@ -51,11 +56,32 @@ export interface GrpoConfig {
   reward: RewardVariant;
 }
 
+/**
+ * PPO's own settings (Search-R1 train_ppo.sh on verl). Everything shared with GRPO (clip ε, KL coefficient, entropy
+ * bonus, the policy's learning rate, masking, reward, questions × group per step) stays in GrpoConfig; under PPO the
+ * KL coefficient weighs the k1 penalty subtracted from the per-token reward instead of a k3 term in the loss.
+ */
+export interface PpoConfig {
+  /** Critic (value model) learning rate after warm-up. Paper: 1e-5, ten times the actor's 1e-6. */
+  criticLr: number;
+  /** Critic warm-up steps. Paper: 5% of training (critic.optim.lr_warmup_steps_ratio = 0.05). */
+  criticWarmupSteps: number;
+  /** Value clip: the new value may move at most this far from the old one before the clipped loss takes over. Paper: 0.5. */
+  valueClip: number;
+  /** GAE discount γ. Paper: 1. */
+  gamma: number;
+  /** GAE λ. Paper: 1. */
+  lambda: number;
+}
+
 export interface RunConfig {
   seed: number;
   steps: number;
+  /** grpo or ppo. Paper: both, PPO the default of its scripts. Ours: grpo (faster to learn at this scale). */
+  algo: Algo;
   rollout: RolloutConfig;
   grpo: GrpoConfig;
+  ppo: PpoConfig;
   /** Greedy evaluation on held-out questions every N steps (0 = only at the end). */
   evalEvery: number;
 }
@@ -73,6 +99,12 @@ export const PAPER_VALUES = {
   topP: 1,
   maskInformation: true,
   reward: 'em',
+  /** PPO (train_ppo.sh): n = 1 rollout per question, critic lr 1e-5, value clip 0.5, γ = λ = 1, k1 KL 0.001. */
+  ppoGroupSize: 1,
+  criticLr: 1e-5,
+  valueClip: 0.5,
+  gamma: 1,
+  lambda: 1,
 } as const;
 
 export function defaultRolloutConfig(): RolloutConfig {
@@ -105,12 +137,33 @@ export function defaultGrpoConfig(): GrpoConfig {
   };
 }
 
+export function defaultPpoConfig(): PpoConfig {
+  return {
+    // Our actor learns at 3e-4; the critic gets ~3× that (a guess, not tuned: the paper's 10× is relative to an
+    // actor lr of 1e-6). The critic starts from the base policy's trunk, as verl's critic starts from the base model.
+    criticLr: 1e-3,
+    criticWarmupSteps: 10,
+    valueClip: 0.5,
+    gamma: 1,
+    lambda: 1,
+  };
+}
+
+/**
+ * Under PPO the paper samples one rollout per question (n = 1): the critic, not a group, supplies the baseline.
+ * We keep a step's rollout count equal to GRPO's default (8 questions × G 8 = 64) by asking 64 questions × 1.
+ */
+export const PPO_GROUP_SIZE = 1;
+export const PPO_QUESTIONS_PER_STEP = 64;
+
 export function defaultRunConfig(): RunConfig {
   return {
     seed: 1,
     steps: 200,
+    algo: 'grpo',
     rollout: defaultRolloutConfig(),
     grpo: defaultGrpoConfig(),
+    ppo: defaultPpoConfig(),
     evalEvery: 25,
   };
 }

@@ -5,8 +5,9 @@
  *    answer = the span; kept only if the query retrieves the source passage.
  *  - chain (2 hops): passage A names the title of passage B; the question joins A's and B's clozes; search A's
  *    words, copy B's name from <information> into a second search, answer B's span.
- *  - question format: a training question's own text, its content words as the query, and a name span taken
- *    from the retrieved passage as the answer (never the golden answer: golden answers are not read here).
+ *  - question format: a training question's own text, its content words as the query, and a span taken from
+ *    the retrieved passage as the answer, mostly from the sentence sharing the question's words; a second search
+ *    mostly when the passage leaves question words unexplained (never the golden answer: it is not read here).
  * Builds token sequences and a generated-token mask; knows nothing of rewards or RL.
  */
 import type { RolloutConfig } from './config';
@@ -19,6 +20,18 @@ import type { Passage, QAItem } from './types';
 /** Content words of a text: word pieces that are not stopwords. */
 export function contentWords(text: string): string[] {
   return splitPieces(text).filter(isContentWord);
+}
+
+/** How often question-format practice follows its hop heuristic (searches again iff words are unexplained). */
+export const PRACTICE_HOP_FOLLOW = 0.8;
+/** How often it answers from the sentence that best overlaps the question (otherwise any span of the passage). */
+export const PRACTICE_READER_FOLLOW = 0.7;
+
+const ARTICLES: ReadonlySet<string> = new Set(['the', 'a', 'an']);
+
+/** A crude stem for word-overlap tests: the first four letters ("studied" ~ "study", "founded" ~ "found"). */
+function stem(word: string): string {
+  return word.slice(0, 4);
 }
 
 /** A practice query: the first content words, few enough to fit one round with its tags. */
@@ -36,30 +49,62 @@ export function sentences(text: string): string[] {
 
 /**
  * Name spans in a sentence: maximal runs of capitalised words or numbers (case from the raw corpus text),
- * allowing lower-case joiners inside ("Bank of Quelaria"). Returned as raw substrings.
+ * allowing lower-case joiners inside ("Bank of Quelaria"); punctuation ends a run. A run after a lower-case article
+ * and followed by one or two lower-case words that end the clause takes them along ("is the Guyanese dollar." →
+ * "Guyanese dollar"): such names are otherwise cut short ("The Boudai River flows." stays "Boudai River").
+ * Returned as raw substrings.
  */
 export function nameSpans(sentence: string): string[] {
-  const words = sentence.split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
+  const raw = sentence.split(/\s+/).filter((w) => w.length > 0);
+  const words = raw.map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
+  const endsClause = (i: number) => i === raw.length - 1 || /[.,;:!?)]$/u.test(raw[i]);
+  const isLower = (w: string) => /^\p{Ll}/u.test(w);
   const spans: string[] = [];
   let run: string[] = [];
-  const flush = () => {
-    // Sentence-initial capitals ("It", "The", "He") are not names: drop leading stopwords and lower-case joiners.
-    while (run.length && (/^\p{Ll}/u.test(run[0]) || STOPWORDS.has(run[0].toLowerCase()))) run.shift();
-    while (run.length && /^\p{Ll}/u.test(run[run.length - 1])) run.pop();
-    if (run.length) spans.push(run.join(' '));
+  let start = 0; // index of the run's first word
+  // Sentence-initial capitals ("It", "The", "He") are not names: drop leading stopwords and lower-case joiners.
+  const trimmed = () => {
+    let a = 0;
+    let b = run.length;
+    while (a < b && (isLower(run[a]) || STOPWORDS.has(run[a].toLowerCase()))) a++;
+    while (b > a && isLower(run[b - 1])) b--;
+    return run.slice(a, b);
+  };
+  const flush = (tail: string[] = []) => {
+    const body = trimmed();
+    if (body.length) spans.push([...body, ...tail].join(' '));
     run = [];
   };
-  for (const w of words) {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
     if (!w) {
       flush();
       continue;
     }
-    if (/^[\p{Lu}\p{N}]/u.test(w)) run.push(w);
-    else if (run.length && (w === 'of' || w === 'de' || w === 'la' || w === 'and')) run.push(w);
-    else flush();
+    if (/^[\p{Lu}\p{N}]/u.test(w)) {
+      if (!run.length) start = i;
+      run.push(w);
+    } else if (run.length && (w === 'of' || w === 'de' || w === 'la' || w === 'and')) run.push(w);
+    else {
+      const tail = run.length && start > 0 && ARTICLES.has(raw[start - 1]) ? clauseTail(i) : 0;
+      flush(words.slice(i, i + tail));
+      i += Math.max(tail - 1, 0);
+      continue;
+    }
+    if (run.length && endsClause(i)) flush();
   }
   flush();
   return [...new Set(spans)];
+
+  /** 1 or 2 when words[i..] are that many lower-case content words closing the clause; else 0. */
+  function clauseTail(i: number): number {
+    for (let n = 1; n <= 2 && i + n - 1 < words.length; n++) {
+      const w = words[i + n - 1];
+      if (!w || !isLower(w) || STOPWORDS.has(w)) return 0;
+      if (endsClause(i + n - 1)) return n;
+    }
+    return 0;
+  }
 }
 
 /**
@@ -209,7 +254,16 @@ export class PracticeBuilder {
     return null;
   }
 
-  /** A training question's text with a span of the retrieved passage as the answer (no golden answer read). */
+  /**
+   * A training question's text with a span of the retrieved passage as the answer (no golden answer is read).
+   * Two answer-free reading heuristics shape it, each followed most of the time, not always, so the base still
+   * explores and RL decides:
+   *  - hops: when the first passage leaves some of the question's words unexplained ("currency" in "the currency
+   *    of the country where Roshai is", answered by a passage about Roshai), a name from that passage plus the
+   *    unexplained words form a second search; otherwise the answer comes from the first passage;
+   *  - span: the answer is a span of the sentence sharing the most words with the question (the passage's own
+   *    title words and the bridge do not count), as a word-overlap reader would choose it.
+   */
   questionFormat(rng: Rng): Demo | null {
     if (!this.questions.length) return null;
     const q = rng.pick(this.questions);
@@ -219,33 +273,56 @@ export class PracticeBuilder {
     const docs = this.retriever.search(query, this.cfg.topk);
     if (!docs.length || this.excluded.has(docs[0].id)) return null;
     const qWords = new Set(words);
-    const spansOf = (
-      text: string,
-      not: Set<string>,
-      of: (sentence: string) => string[] = (x) => this.answers(x),
-    ) =>
-      sentences(text)
-        .flatMap(of)
-        .filter((s) => !contentWords(s).every((w) => not.has(w)));
-    const spans = spansOf(docs[0].text, qWords);
-    if (!spans.length) return null;
-    const bridges = spansOf(docs[0].text, qWords, (x) => this.names(x));
-    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2 && bridges.length && rng.next() < 0.5) {
+    const spans = this.readerSpans(docs[0], words, qWords, rng);
+    if (!spans) return null;
+    const seen = new Set(contentWords(`${docs[0].title} ${docs[0].text}`).map(stem));
+    const rest = words.filter((w) => !seen.has(stem(w)));
+    const bridges = sentences(docs[0].text)
+      .flatMap((x) => this.names(x))
+      .filter((b) => !contentWords(b).every((w) => qWords.has(w)));
+    const twoHop = rng.next() < (rest.length ? PRACTICE_HOP_FOLLOW : 1 - PRACTICE_HOP_FOLLOW);
+    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2 && bridges.length && twoHop) {
       // Two hops in the same shape: a name read in the first result plus the question words that result did
-      // not answer form the second query; the answer is a span of the second result (still no golden answer).
+      // not explain form the second query; the answer is a span of the second result.
       const bridge = rng.pick(bridges);
-      const seen = new Set(contentWords(`${docs[0].title} ${docs[0].text}`));
-      const rest = words.filter((w) => !seen.has(w));
       const q2 = queryOf([...contentWords(bridge), ...rest], this.cfg.maxTurnTokens);
       const docs2 = this.retriever.search(q2, this.cfg.topk);
+      const bridgeWords = contentWords(bridge);
       const spans2 = docs2.length
-        ? spansOf(docs2[0].text, new Set([...qWords, ...contentWords(bridge)]))
-        : [];
-      if (spans2.length) {
-        return { question: q.question, searches: [query, q2], answer: rng.pick(spans2), kind: 'question' };
-      }
+        ? this.readerSpans(docs2[0], rest.length ? rest : words, new Set([...qWords, ...bridgeWords]), rng)
+        : null;
+      if (spans2) return { question: q.question, searches: [query, q2], answer: spans2, kind: 'question' };
     }
-    return { question: q.question, searches: [query], answer: rng.pick(spans), kind: 'question' };
+    return { question: q.question, searches: [query], answer: spans, kind: 'question' };
+  }
+
+  /**
+   * An answer span of a passage: usually one from the sentence that shares the most cue words (by stem) with the
+   * question, the passage's title words aside; otherwise any span. Spans made only of `not` words are skipped.
+   */
+  private readerSpans(
+    doc: Passage,
+    cues: readonly string[],
+    not: ReadonlySet<string>,
+    rng: Rng,
+  ): string | null {
+    const title = new Set(contentWords(doc.title).map(stem));
+    const cueStems = new Set(cues.map(stem).filter((c) => !title.has(c)));
+    const scored = sentences(doc.text).flatMap((sentence) => {
+      const overlap = new Set(
+        contentWords(sentence)
+          .map(stem)
+          .filter((w) => cueStems.has(w)),
+      ).size;
+      return this.answers(sentence)
+        .filter((span) => !contentWords(span).every((w) => not.has(w)))
+        .map((span) => ({ span, overlap }));
+    });
+    if (!scored.length) return null;
+    const best = Math.max(...scored.map((x) => x.overlap));
+    const pool =
+      best > 0 && rng.next() < PRACTICE_READER_FOLLOW ? scored.filter((x) => x.overlap === best) : scored;
+    return rng.pick(pool).span;
   }
 
   /** A mixed demonstration: mostly cloze and chains, some question-format practice. */

@@ -6,7 +6,7 @@ import type { Mode } from './config';
 import { Policy, type ModelConfig, DEFAULT_MODEL } from './model';
 import { promptTemplate, invalidActionText } from './prompt';
 import { Retriever } from './retriever';
-import { Tokenizer } from './tokenizer';
+import { NUM_SPECIAL, Tokenizer } from './tokenizer';
 import type { Passage, QAItem } from './types';
 
 export interface Dataset {
@@ -42,7 +42,13 @@ export function buildRetriever(corpus: Passage[]): Retriever {
 }
 
 export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return { ...DEFAULT_MODEL, commonVocab: tokenizer.common, ...overrides, vocabSize: tokenizer.size };
+  return {
+    ...DEFAULT_MODEL,
+    commonVocab: tokenizer.common,
+    copyFrom: NUM_SPECIAL,
+    ...overrides,
+    vocabSize: tokenizer.size,
+  };
 }
 
 export function newPolicy(tokenizer: Tokenizer, seed: number, overrides: Partial<ModelConfig> = {}): Policy {

@@ -213,35 +213,16 @@ export class GrpoTrainer {
     this.stepIndex += 1;
 
     const n = Math.max(1, sums.n);
-    const answers = trajs.map((t) => t.answer).filter((a): a is string => a !== null);
-    const counts = new Map<string, number>();
-    for (const a of answers) counts.set(normalizeAnswer(a), (counts.get(normalizeAnswer(a)) ?? 0) + 1);
-    let topAnswer = '';
-    let topCount = 0;
-    for (const [a, c] of counts) if (c > topCount) [topAnswer, topCount] = [a, c];
-    const generated = trajs.reduce((s, t) => s + t.gen.reduce((a, b) => a + b, 0), 0);
     const processed = trajs.reduce((s, t) => s + t.ids.length, 0);
-    const mean = (f: (t: Trajectory) => number) => trajs.reduce((s, t) => s + f(t), 0) / B;
     const metrics: StepMetrics = {
       step: this.stepIndex,
-      reward: rewards.reduce((a, b) => a + b, 0) / B,
-      em: scored.reduce((a, s) => a + s.em, 0) / B,
-      f1: scored.reduce((a, s) => a + s.f1, 0) / B,
+      ...rolloutMetrics(trajs, scored, g.groupSize),
       kl: sums.kl / n,
       entropy: sums.entropy / n,
       clipFrac: sums.clipFrac / n,
       policyLoss: sums.policyLoss / n,
       gradNorm: sums.gradNorm / n,
       lr: sums.lr / n,
-      responseLength: mean((t) => t.ids.length - t.promptLen),
-      generatedLength: generated / B,
-      validSearches: mean((t) => t.validSearches),
-      turns: mean((t) => t.turns),
-      answered: mean((t) => (t.answered ? 1 : 0)),
-      spread: spreadShare(rewards, g.groupSize),
-      distinctAnswers: counts.size,
-      topAnswerShare: topCount / B,
-      topAnswer,
       tokensPerSec: processed / Math.max(t3 - t0, 1e-9),
       rolloutTokensPerSec: processed / Math.max(t1 - t0, 1e-9),
       updateTokensPerSec: updateTokens / Math.max(t3 - t2, 1e-9),
@@ -256,4 +237,58 @@ export class GrpoTrainer {
     this.reference.dispose();
     tf.dispose([...this.masks.values()]);
   }
+}
+
+/** The metrics of one batch of rollouts that do not depend on the algorithm (GRPO and PPO share them). */
+/**
+ * The rollout-side metrics shared by both trainers: answers, searches, lengths, throughput. `seconds` and the
+ * loss-side fields are the caller's.
+ */
+export function rolloutMetrics(
+  trajs: readonly Trajectory[],
+  scored: readonly { reward: number; em: number; f1: number }[],
+  groupSize: number,
+): Pick<
+  StepMetrics,
+  | 'reward'
+  | 'em'
+  | 'f1'
+  | 'responseLength'
+  | 'generatedLength'
+  | 'validSearches'
+  | 'turns'
+  | 'answered'
+  | 'spread'
+  | 'distinctAnswers'
+  | 'topAnswerShare'
+  | 'topAnswer'
+> {
+  const B = Math.max(1, trajs.length);
+  const counts = new Map<string, number>();
+  for (const t of trajs) {
+    if (t.answer === null) continue;
+    const a = normalizeAnswer(t.answer);
+    counts.set(a, (counts.get(a) ?? 0) + 1);
+  }
+  let topAnswer = '';
+  let topCount = 0;
+  for (const [a, c] of counts) if (c > topCount) [topAnswer, topCount] = [a, c];
+  const mean = (f: (t: Trajectory) => number) => trajs.reduce((s, t) => s + f(t), 0) / B;
+  return {
+    reward: scored.reduce((a, s) => a + s.reward, 0) / B,
+    em: scored.reduce((a, s) => a + s.em, 0) / B,
+    f1: scored.reduce((a, s) => a + s.f1, 0) / B,
+    responseLength: mean((t) => t.ids.length - t.promptLen),
+    generatedLength: mean((t) => t.gen.reduce((a, b) => a + b, 0)),
+    validSearches: mean((t) => t.validSearches),
+    turns: mean((t) => t.turns),
+    answered: mean((t) => (t.answered ? 1 : 0)),
+    spread: spreadShare(
+      scored.map((s) => s.reward),
+      groupSize,
+    ),
+    distinctAnswers: counts.size,
+    topAnswerShare: topCount / B,
+    topAnswer,
+  };
 }

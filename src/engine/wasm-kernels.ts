@@ -7,7 +7,8 @@
  * into 2-D pieces cheap, which in turn lets batched matmuls run as 2-D matmuls on XNNPACK (layers.ts).
  * The stock GatherV2 costs ~60 ms to gather 16 k rows of 64 floats (the KV-cache write of a long observation); a
  * row-copy loop over heap views does it in a few ms. Strings, ranks above 4 and gathers on other axes fall back to
- * the stock kernels. Knows nothing of the model.
+ * the stock kernels. SlotWrite (our own kernel) writes one decoded token's keys/values into the KV caches with a
+ * memcpy instead of a one-hot blend over the whole cache. Knows nothing of the model.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -43,6 +44,63 @@ function sliceView(x: tf.TensorInfo, begin: number[], size: number[], backend: H
   return out;
 }
 
+/**
+ * SlotWrite (wasm only, no gradient): a copy of `cache` with, for each batch row b whose slots[b] ≥ 0, the slice
+ * at index slots[b] of axis `axis` replaced by x[b] (x has the cache's shape with that axis of size 1). The
+ * KV-cache write of one decoded token: one memcpy of the cache plus B small writes, where the portable form
+ * cache·keep + x·onehot costs four broadcasting passes over the cache.
+ */
+function slotWriteKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const cache = inputs.cache as tf.TensorInfo;
+  const x = inputs.x as tf.TensorInfo;
+  const slots = inputs.slots as tf.TensorInfo;
+  const axis = attrs.axis as number;
+  const shape = cache.shape;
+  const size = (a: number[]) => a.reduce((p, q) => p * q, 1);
+  const B = shape[0];
+  const C = shape[axis];
+  const mid = size(shape.slice(1, axis)); // elements between the batch and slot axes
+  const inner = size(shape.slice(axis + 1)); // elements after the slot axis
+  const want = shape.map((d, i) => (i === axis ? 1 : d));
+  if (
+    cache.dtype !== 'float32' ||
+    axis < 1 ||
+    x.shape.join() !== want.join() ||
+    slots.shape.join() !== `${B}`
+  )
+    throw new Error(`SlotWrite: x [${x.shape.join()}] does not fit cache [${shape.join()}] at axis ${axis}`);
+  const out = backend.makeOutput(shape, 'float32');
+  const cv = backend.typedArrayFromHeap(cache);
+  const xv = backend.typedArrayFromHeap(x);
+  const sv = backend.typedArrayFromHeap(slots);
+  const ov = backend.typedArrayFromHeap(out);
+  ov.set(cv);
+  for (let b = 0; b < B; b++) {
+    const slot = sv[b];
+    if (slot < 0) continue;
+    if (slot >= C) throw new Error(`SlotWrite: slot ${slot} is not in [0, ${C - 1}]`);
+    for (let m = 0; m < mid; m++) {
+      const o = ((b * mid + m) * C + slot) * inner;
+      const i = (b * mid + m) * inner;
+      if (inner === 1) ov[o] = xv[i];
+      else ov.set(xv.subarray(i, i + inner), o);
+    }
+  }
+  return out;
+}
+
+export const SLOT_WRITE = 'SlotWrite';
+
+/** True when slotWrite can run: the wasm backend is active and the kernels are installed. */
+export function slotWriteAvailable(): boolean {
+  return installed && tf.getBackend() === 'wasm';
+}
+
+/** See slotWriteKernel. slots: int32 [B], −1 for rows that write nothing. */
+export function slotWrite(cache: tf.Tensor, x: tf.Tensor, slots: tf.Tensor, axis: number): tf.Tensor {
+  return tf.engine().runKernel(SLOT_WRITE, { cache, x, slots }, { axis }) as tf.Tensor;
+}
+
 function usable(x: tf.TensorInfo): boolean {
   return x.dtype !== 'string' && x.shape.length >= 1 && x.shape.length <= 4;
 }
@@ -63,7 +121,7 @@ export function installWasmSliceKernels(): void {
     SplitV: tf.getKernel('SplitV', 'wasm'),
     GatherV2: tf.getKernel('GatherV2', 'wasm'),
   };
-  if (!stock.Slice || !stock.Unpack || !stock.SplitV || !stock.GatherV2) return; // not the wasm backend we know
+  if (Object.values(stock).some((k) => !k)) return; // not the wasm backend we know
   installed = true;
   const reg = (
     name: keyof typeof stock,
@@ -108,6 +166,11 @@ export function installWasmSliceKernels(): void {
       return tf.util.parseAxisParam(attrs.axis as number, x.shape)[0] === 0;
     },
   );
+  tf.registerKernel({
+    kernelName: SLOT_WRITE,
+    backendName: 'wasm',
+    kernelFunc: slotWriteKernel as unknown as tf.KernelFunc,
+  });
   reg('Slice', ({ inputs, attrs, backend }) => {
     const x = inputs.x as tf.TensorInfo;
     const [begin, size] = tf.slice_util.parseSliceParams(

@@ -133,14 +133,20 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('cached decoding matches scoreTokens', () => {
-  for (const pointer of [true, false]) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer})`, async () => {
-      const cfg = small({ pointer, vocabSize: 12 }); // small vocab → many repeated tokens → the copy head matters
+  for (const [pointer, copyFrom] of [
+    [true, undefined],
+    [false, undefined],
+    [true, 4],
+  ] as const) {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom})`, async () => {
+      // small vocab → many repeated tokens → the copy head matters
+      const cfg = small({ pointer, vocabSize: 12, copyFrom });
       const p = Policy.create(cfg, 7);
       roughen(p, 8);
       const B = 4;
       const T = cfg.contextLen;
       const rows = randomRows(new Rng(9), B, T, cfg.vocabSize);
+      for (const r of rows) r[0] = Math.max(r[0], copyFrom ?? 0); // a row starts with a word it may copy
       const ref = await scoreArrays(p, rows);
       const rng = new Rng(10);
       const state = p.startDecode(B);
@@ -173,7 +179,7 @@ describe('cached decoding matches scoreTokens', () => {
         }
       }
       expect(checked).toBeGreaterThan(20);
-      expect(() => p.feed(state, [{ row: 0, tokens: new Array<number>(T).fill(1) }])).rejects.toThrow(
+      await expect(() => p.feed(state, [{ row: 0, tokens: new Array<number>(T).fill(1) }])).rejects.toThrow(
         /contextLen/,
       );
       state.dispose();
@@ -198,6 +204,47 @@ describe('cached decoding matches scoreTokens', () => {
       expect(probs[v]).toBe(0);
     }
     expect(sum).toBeCloseTo(1, 5);
+    state.dispose();
+    p.dispose();
+  });
+});
+
+describe('tags are never copied (copyFrom)', () => {
+  it('gives a tag no copy mass, in decoding and in scoring (host and device masks agree)', async () => {
+    const cfg = small({ vocabSize: 12, copyFrom: 4 });
+    const p = Policy.create(cfg, 21);
+    roughen(p, 22);
+    // Force the gate to copy: p(v) ≈ copy mass alone.
+    const gate = p.variables.find((v) => v.name.includes('b_gate'))!;
+    gate.assign(tf.fill(gate.shape, -30));
+    const rows = [
+      [5, 2, 6, 3, 7, 2, 8, 9, 1],
+      [4, 4, 3, 10, 0, 11, 6, 2, 5],
+    ];
+    const state = p.startDecode(2);
+    const probs = await p.feed(
+      state,
+      rows.map((tokens, row) => ({ row, tokens })),
+    );
+    for (let b = 0; b < 2; b++) {
+      const seen = new Set(rows[b]);
+      for (let v = 0; v < 12; v++) {
+        const pv = probs[b * 12 + v];
+        if (v < 4 || !seen.has(v)) expect(pv).toBeLessThan(1e-6);
+      }
+    }
+    const t = tf.tensor2d(rows, undefined, 'int32');
+    const dev = p.scoreTokens(t);
+    const host = p.scoreTokens(t, { hostTokens: rows.flat() });
+    const [a, h] = [(await dev.logp.array()) as number[][], (await host.logp.array()) as number[][]];
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 8; i++) {
+        expect(Math.abs(a[b][i] - h[b][i])).toBeLessThan(1e-4);
+        if (rows[b][i + 1] < 4)
+          expect(a[b][i]).toBeLessThan(-20); // a tag target: vocabulary only, gate ≈ 0
+        else if (rows[b].slice(0, i + 1).includes(rows[b][i + 1])) expect(a[b][i]).toBeGreaterThan(-10);
+      }
+    tf.dispose([t, dev.logp, dev.entropy, host.logp, host.entropy]);
     state.dispose();
     p.dispose();
   });

@@ -94,6 +94,12 @@ describe('practice', () => {
     expect(nameSpans('Zorvak Lint was born in Telmar.')).toEqual(['Zorvak Lint', 'Telmar']);
     expect(nameSpans('It is the Bank of Quelaria.')).toEqual(['Bank of Quelaria']);
     expect(nameSpans('The Boudai River flows.')).toEqual(['Boudai River']);
+    // A name after an article takes clause-final lower-case words along; punctuation ends a run.
+    expect(nameSpans('Its currency is the Belarusian ruble.')).toEqual(['Belarusian ruble']);
+    expect(nameSpans('In Totresheth, Stava Graishek became a merchant.')).toEqual([
+      'Totresheth',
+      'Stava Graishek',
+    ]);
     expect(contentWords('Where was Zorvak Lint born?')).toEqual(['zorvak', 'lint', 'born']);
   });
 
@@ -112,6 +118,37 @@ describe('practice', () => {
     }
     expect(kinds).toEqual(new Set(['cloze', 'chain', 'question']));
     policy.dispose();
+  });
+
+  it('question-format practice reads like a word-overlap reader and searches again for unexplained words', () => {
+    const oneHop: QAItem = { id: 'h1', question: 'Where was Zorvak Lint born?', golden_answers: [] };
+    const twoHop: QAItem = {
+      id: 'h2',
+      question: 'What river flows through the city where Mira Tolk was born?',
+      golden_answers: [],
+    };
+    const rate = (q: QAItem, f: (d: { searches: string[]; answer: string }) => boolean) => {
+      const builder = new PracticeBuilder(corpus, [q], retriever, cfg);
+      const rng = new Rng(9);
+      let n = 0;
+      let hits = 0;
+      for (let i = 0; i < 300; i++) {
+        const d = builder.questionFormat(rng);
+        if (!d) continue;
+        n++;
+        if (f(d)) hits++;
+      }
+      expect(n).toBeGreaterThan(200);
+      return hits / n;
+    };
+    // "born" is in the passage about Zorvak Lint: answer from it, from the sentence that says "born".
+    expect(rate(oneHop, (d) => d.searches.length === 2)).toBeLessThan(0.3);
+    expect(rate(oneHop, (d) => d.searches.length === 1 && d.answer === 'Telmar')).toBeGreaterThan(0.6);
+    // "river", "flows", "city" are not: a name read there plus those words make a second search.
+    expect(rate(twoHop, (d) => d.searches.length === 2)).toBeGreaterThan(0.6);
+    expect(rate(twoHop, (d) => d.searches.length === 2 && /oskovan/.test(d.searches[1]))).toBeGreaterThan(
+      0.2,
+    );
   });
 
   it('lowers the practice loss and leaks no tensors', async () => {

@@ -5,7 +5,12 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchedMatMul } from '../../src/engine/model/layers';
 import { Rng } from '../../src/engine/rng';
-import { installWasmSliceKernels, wasmSliceKernelsInstalled } from '../../src/engine/wasm-kernels';
+import {
+  installWasmSliceKernels,
+  slotWrite,
+  slotWriteAvailable,
+  wasmSliceKernelsInstalled,
+} from '../../src/engine/wasm-kernels';
 
 const rng = new Rng(11);
 const rand = (shape: number[]) =>
@@ -78,6 +83,45 @@ describe('view-based wasm slice kernels', () => {
     expect(() => tf.gather(tf.tensor(table, [6, 3, 2]), tf.tensor1d([6], 'int32'))).toThrow(
       /not in \[0, 5\]/,
     );
+  });
+
+  it('slot write equals the one-hot formula on every axis, skips rows with slot −1, rejects bad slots', async () => {
+    await tf.setBackend('wasm');
+    expect(slotWriteAvailable()).toBe(true);
+    for (const [shape, axis] of [
+      [[3, 2, 4, 5], 3],
+      [[3, 2, 5, 4], 2],
+      [[3, 5, 6], 1],
+    ] as [number[], number][]) {
+      const C = shape[axis];
+      const slots = [2, -1, C - 1];
+      const xShape = shape.map((d, i) => (i === axis ? 1 : d));
+      const cache = tf.tensor(rand(shape), shape);
+      const x = tf.tensor(rand(xShape), xShape);
+      const got = slotWrite(cache, x, tf.tensor1d(slots, 'int32'), axis);
+      const oneShape = shape.map((d, i) => (i === 0 || i === axis ? d : 1));
+      const wr = tf
+        .oneHot(
+          tf.tensor1d(
+            slots.map((s) => Math.max(s, 0)),
+            'int32',
+          ),
+          C,
+        )
+        .mul(
+          tf.tensor2d(
+            slots.map((s) => (s < 0 ? 0 : 1)),
+            [3, 1],
+          ),
+        )
+        .reshape(oneShape);
+      const want = cache.mul(tf.scalar(1).sub(wr)).add(x.mul(wr));
+      expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+      expect(() => slotWrite(cache, x, tf.tensor1d([0, 0, C], 'int32'), axis)).toThrow(/slot/);
+      tf.dispose([cache, x, got, wr, want]);
+    }
+    await tf.setBackend('cpu');
+    expect(slotWriteAvailable()).toBe(false);
   });
 
   it('batched matmul split into 2-D products matches cpu, values and gradients', async () => {

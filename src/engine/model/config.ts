@@ -23,6 +23,12 @@ export interface ModelConfig {
    * learns to copy a name rather than to memorise it. Omitted (or ≥ vocabSize): every word is learned.
    */
   commonVocab?: number;
+  /**
+   * Ids below copyFrom (the tag and control tokens) are never copied: the copy head attends only to words, so tags
+   * such as `</answer>` come from the vocabulary head alone (a copied `</search>` would close an answer with the
+   * wrong tag). Omitted: every position can be copied (checkpoints from before this field).
+   */
+  copyFrom?: number;
 }
 
 /** Scale of a name's fixed random input embedding (common words start at 0.02 and are learned). */
@@ -61,6 +67,9 @@ export function validateConfig(cfg: ModelConfig): void {
   if (cfg.commonVocab !== undefined && (!Number.isInteger(cfg.commonVocab) || cfg.commonVocab < 0)) {
     throw new Error(`ModelConfig.commonVocab must be a non-negative integer, got ${String(cfg.commonVocab)}`);
   }
+  if (cfg.copyFrom !== undefined && (!Number.isInteger(cfg.copyFrom) || cfg.copyFrom < 0)) {
+    throw new Error(`ModelConfig.copyFrom must be a non-negative integer, got ${String(cfg.copyFrom)}`);
+  }
   if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
     throw new Error(
       'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',
@@ -70,6 +79,11 @@ export function validateConfig(cfg: ModelConfig): void {
 
 export function headDim(cfg: ModelConfig): number {
   return cfg.dModel / cfg.nHeads;
+}
+
+/** First id the copy head may copy (0: all). */
+export function firstCopyId(cfg: ModelConfig): number {
+  return cfg.copyFrom ?? 0;
 }
 
 /** Width of the pointer head's query/key space. */

@@ -9,8 +9,9 @@
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, chunkBuckets, headDim, pointerDim } from './config';
+import { type ModelConfig, chunkBuckets, firstCopyId, headDim, pointerDim } from './config';
 import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
+import { slotWrite, slotWriteAvailable } from '../wasm-kernels';
 import { mlp } from './forward';
 import type { Weights } from './params';
 
@@ -145,7 +146,13 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     c.lastPos[row] = len + tokens.length - 1;
   }
   for (let k = 0; k < B * S; k++) c.attnBias.fill(NEG_BIG, k * C + c.pos[k] + 1, (k + 1) * C);
-  for (let b = 0; b < B; b++) c.ptrBias.fill(NEG_BIG, b * C + c.lastPos[b] + 1, (b + 1) * C);
+  const copyFrom = firstCopyId(state.cfg);
+  for (let b = 0; b < B; b++) {
+    c.ptrBias.fill(NEG_BIG, b * C + c.lastPos[b] + 1, (b + 1) * C);
+    if (copyFrom > 0)
+      for (let j = 0; j <= c.lastPos[b]; j++)
+        if (state.tokens[b * C + j] < copyFrom) c.ptrBias[b * C + j] = NEG_BIG; // tags are never copied
+  }
   return c;
 }
 
@@ -156,6 +163,8 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
 interface OneSlot {
   wr: tf.Tensor;
   keep: tf.Tensor;
+  /** int32 [B]: the slot each row writes (−1: none), when the wasm SlotWrite kernel does the write instead. */
+  slots: tf.Tensor | null;
 }
 
 /**
@@ -172,6 +181,7 @@ function writeKeys(
   one: OneSlot | null,
 ): tf.Tensor {
   const [B, , dh, C] = cache.shape;
+  if (one?.slots) return slotWrite(cache, x.reshape([B, H, dh, 1]), one.slots, 3);
   if (one)
     return cache
       .mul(one.keep.reshape([B, 1, 1, C]))
@@ -188,6 +198,7 @@ function writeValues(
   one: OneSlot | null,
 ): tf.Tensor {
   const [B, , C, dh] = cache.shape;
+  if (one?.slots) return slotWrite(cache, x.reshape([B, H, 1, dh]), one.slots, 2);
   if (one)
     return cache
       .mul(one.keep.reshape([B, 1, C, 1]))
@@ -237,12 +248,15 @@ export function feedTensors(
   let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
   const idx = S === 1 ? null : tf.tensor1d(flatWriteIdx(c.writeIdx, B, C, S), 'int32'); // [B·C]
   let one: OneSlot | null = null;
-  if (S === 1) {
+  if (S === 1 && slotWriteAvailable()) {
+    const slots = Int32Array.from(c.pos, (p, b) => (c.write[b] ? p : -1));
+    one = { wr: tf.scalar(0), keep: tf.scalar(1), slots: tf.tensor1d(slots, 'int32') };
+  } else if (S === 1) {
     const wr = tf
       .oneHot(pos.reshape([B]), C)
       .cast('float32')
       .mul(tf.tensor2d(c.write, [B, 1])); // [B, C]
-    one = { wr, keep: tf.scalar(1).sub(wr) };
+    one = { wr, keep: tf.scalar(1).sub(wr), slots: null };
   }
   const mask = tf.tensor4d(c.attnBias, [B, 1, S, C]); // [B, 1, S, C] 0 / −1e9
   const k: tf.Tensor[] = [];
@@ -273,11 +287,13 @@ export function feedTensors(
     .gather(w.tok_emb, tf.tensor2d(c.prevIds, [B, S], 'int32'))
     .mul(tf.tensor3d(c.prevOk, [B, S, 1])); // [B, S, D]
   const pkNew = linear(hf, w['ptr.wk_h']).add(linear(ePrev, w['ptr.wk_e'])); // [B, S, P]
-  const pk = one
-    ? state.pkCache
-        .mul(one.keep.reshape([B, C, 1]))
-        .add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
-    : gatherSlots(state.pkCache, pkNew, idx!); // [B, C, P]
+  const pk = one?.slots
+    ? slotWrite(state.pkCache, pkNew.reshape([B, 1, P]), one.slots, 1) // [B, C, P]
+    : one
+      ? state.pkCache
+          .mul(one.keep.reshape([B, C, 1]))
+          .add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
+      : gatherSlots(state.pkCache, pkNew, idx!); // [B, C, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   const q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
   const sc = tf
@@ -306,8 +322,11 @@ export function mixOnHost(state: DecodeState, rows: FeedRow[], packed: Float32Ar
     const g = packed[base + V + C];
     for (let i = 0; i < V; i++) probs[outBase + i] = g * packed[base + i];
     const len = state.lengths[row];
-    for (let j = 0; j < len; j++)
-      probs[outBase + state.tokens[row * C + j]] += (1 - g) * packed[base + V + j];
+    const copyFrom = firstCopyId(state.cfg);
+    for (let j = 0; j < len; j++) {
+      const tok = state.tokens[row * C + j];
+      if (tok >= copyFrom) probs[outBase + tok] += (1 - g) * packed[base + V + j];
+    }
   }
   return probs;
 }

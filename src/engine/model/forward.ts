@@ -6,6 +6,7 @@
  * Next-token distribution (SEARCH-R1.md §3, second prototype, pointer-generator style):
  *   p(v | ≤t) = g_t · softmax(E h_t + b)_v + (1 − g_t) · Σ_{j≤t} a_{t,j} [token_j = v]
  *   a_t = softmax_j( q_t · k_j / √P ),  q_t = h_t Wq_h + e(token_t) Wq_e,  k_j = h_j Wk_h + e(token_{j−1}) Wk_e
+ *   (j ranges over the positions whose token may be copied: ids ≥ copyFrom, i.e. words, never tags)
  *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection).
  * The copy mass of the target is Σ_j a_{t,j}·[token_j = target] from a [B, T, T] equality mask (no [B, T, V] one-hot),
  * combined in log space: log p = logsumexp(log g + log p_vocab, log(1 − g) + log copy).
@@ -15,7 +16,7 @@
  * Without the pointer it is the plain softmax entropy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, headDim, pointerDim } from './config';
+import { type ModelConfig, firstCopyId, headDim, pointerDim } from './config';
 import {
   NEG_BIG,
   causalMask,
@@ -124,10 +125,10 @@ function vocabTerms(
 
 /**
  * Additive copy mask [B, T(query), T(key)]: 0 where tokens[b, j] equals the target tokens[b, t+1] (0 past the
- * end), NEG_BIG elsewhere. Built from token ids already on the host: on wasm the device version's tiles and
- * comparisons cost ~15% of a training step.
+ * end) and may be copied (id ≥ copyFrom), NEG_BIG elsewhere. Built from token ids already on the host: on wasm the
+ * device version's tiles and comparisons cost ~15% of a training step.
  */
-export function hostCopyMask(ids: ArrayLike<number>, B: number, T: number): tf.Tensor3D {
+export function hostCopyMask(ids: ArrayLike<number>, B: number, T: number, copyFrom = 0): tf.Tensor3D {
   if (ids.length !== B * T)
     throw new Error(`scoreTokens: hostTokens has ${ids.length} entries, expected ${B * T}`);
   const m = new Float32Array(B * T * T).fill(NEG_BIG);
@@ -135,6 +136,7 @@ export function hostCopyMask(ids: ArrayLike<number>, B: number, T: number): tf.T
     const row = b * T;
     for (let t = 0; t < T; t++) {
       const target = t + 1 < T ? ids[row + t + 1] : 0;
+      if (target < copyFrom) continue;
       const base = (row + t) * T;
       for (let j = 0; j < T; j++) if (ids[row + j] === target) m[base + j] = 0;
     }
@@ -142,14 +144,29 @@ export function hostCopyMask(ids: ArrayLike<number>, B: number, T: number): tf.T
   return tf.tensor3d(m, [B, T, T]);
 }
 
-/** The same mask from device tensors (explicit tiles: broadcasting binary ops are very slow on wasm). */
-function deviceCopyMask(tokens: tf.Tensor2D, next: tf.Tensor): tf.Tensor {
+/** Additive key mask [B, 1, T]: NEG_BIG at positions holding an id the copy head may not attend to. */
+export function hostKeyMask(ids: ArrayLike<number>, B: number, T: number, copyFrom: number): tf.Tensor3D {
+  return tf.tensor3d(
+    Float32Array.from({ length: B * T }, (_, i) => (ids[i] < copyFrom ? NEG_BIG : 0)),
+    [B, 1, T],
+  );
+}
+
+/** The same masks from device tensors (explicit tiles: broadcasting binary ops are very slow on wasm). */
+function deviceCopyMask(tokens: tf.Tensor2D, next: tf.Tensor, copyFrom: number): tf.Tensor {
   const [B, T] = tokens.shape;
-  const same = tf.equal(
+  let same = tf.equal(
     tf.tile(next.reshape([B, T, 1]), [1, 1, T]),
     tf.tile(tokens.reshape([B, 1, T]), [1, T, 1]),
   ); // [B, T, T]
+  if (copyFrom > 0)
+    same = tf.logicalAnd(same, tf.tile(tf.greaterEqual(next, copyFrom).reshape([B, T, 1]), [1, 1, T]));
   return same.cast('float32').sub(1).mul(-NEG_BIG); // 0 where equal, −1e9 elsewhere
+}
+
+function deviceKeyMask(tokens: tf.Tensor2D, copyFrom: number): tf.Tensor {
+  const [B, T] = tokens.shape;
+  return tf.less(tokens, copyFrom).cast('float32').mul(NEG_BIG).reshape([B, 1, T]); // [B, 1, T]
 }
 
 /** Pointer head terms. Returns log copy-mass of the target, H(a_t) and the gate's log g / log(1−g). */
@@ -165,11 +182,16 @@ function pointerTerms(
   const [B, T] = tokens.shape;
   const q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
   const k = linear(hf, w['ptr.wk_h']).add(linear(shiftRight(emb), w['ptr.wk_e'])); // [B, T, P]
-  const s = mm(q, swapLast(k))
+  const copyFrom = firstCopyId(cfg);
+  let s = mm(q, swapLast(k))
     .mul(1 / Math.sqrt(pointerDim(cfg)))
     .add(causalMask(T)); // [B, T(query), T(key)]
+  if (copyFrom > 0)
+    s = s.add(hostTokens ? hostKeyMask(hostTokens, B, T, copyFrom) : deviceKeyMask(tokens, copyFrom)); // tags are never attended to
   const lseS = logSumExpLast(s); // [B, T]
-  const copyMask = hostTokens ? hostCopyMask(hostTokens, B, T) : deviceCopyMask(tokens, next); // [B, T, T]
+  const copyMask = hostTokens
+    ? hostCopyMask(hostTokens, B, T, copyFrom)
+    : deviceCopyMask(tokens, next, copyFrom); // [B, T, T]
   const logCopy = logSumExpLast(s.add(copyMask)).sub(lseS); // [B, T]
   const entA = softmaxEntropy(s, lseS); // [B, T]
   const z = linear(hf, w['ptr.w_gate'], w['ptr.b_gate']).reshape([B, T]); // [B, T]
@@ -222,4 +244,13 @@ export function scoreTokensImpl(
       ),
     ); // [B, T]
   return { logp: logp.mul(keep) as tf.Tensor2D, entropy: entropy.mul(keep) as tf.Tensor2D };
+}
+
+/**
+ * Final-LayerNorm hidden states h [B, T, D] of the trunk over whole rows (h_t has seen tokens ≤ t): the features a
+ * value head reads (model/critic.ts). Call inside tf.tidy / tf.variableGrads.
+ */
+export function hiddenStates(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D): tf.Tensor3D {
+  const ids = tokens.dtype === 'int32' ? tokens : (tokens.cast('int32') as tf.Tensor2D);
+  return trunk(w, cfg, ids).hf as tf.Tensor3D; // [B, T, D]
 }

@@ -15,3 +15,4 @@ export {
   fromJSONBase64,
 } from './serialize';
 export { forceEmbeddingGradRoute } from './layers';
+export { Critic } from './critic';

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  curvePlots,
+  emByHopSplit,
+  fmt,
+  lineChartSvg,
+  meanCurve,
+  meanStd,
+  methodById,
+  movingAverage,
+  niceStep,
+  renderMarkdown,
+  summarize,
+  type CellResult,
+} from '../../src/cli/bench-learn-report';
+
+const cell = (corpus: string, seed: number, method: string, em: number, extra: Partial<CellResult> = {}) =>
+  ({
+    corpus,
+    seed,
+    method,
+    em,
+    emSingle: em + 0.1,
+    emMulti: em - 0.1,
+    f1: em,
+    searchesPerQuestion: 1 + seed / 10,
+    steps: 3,
+    seconds: 1,
+    ...extra,
+  }) satisfies CellResult;
+
+describe('bench:learn aggregation', () => {
+  it('mean and sample std', () => {
+    const s = meanStd([0.2, 0.4, 0.6]);
+    expect(s.mean).toBeCloseTo(0.4, 12);
+    expect(s.std).toBeCloseTo(0.2, 12);
+    expect(meanStd([0.5])).toEqual({ mean: 0.5, std: 0, n: 1 });
+    expect(meanStd([]).n).toBe(0);
+  });
+
+  it('formats mean ± std, a single seed without ±, and missing values as –', () => {
+    expect(fmt({ mean: 0.4312, std: 0.0123, n: 3 })).toBe('0.431 ± 0.012');
+    expect(fmt({ mean: 0.5, std: 0, n: 1 })).toBe('0.500');
+    expect(fmt(undefined)).toBe('–');
+  });
+
+  it('splits EM by hops', () => {
+    expect(
+      emByHopSplit([
+        { em: 1, hops: 1 },
+        { em: 0, hops: 1 },
+        { em: 1, hops: 2 },
+        { em: 0, hops: 3 },
+        { em: 1 },
+      ]),
+    ).toEqual({ single: 0.5, multi: 0.5 });
+    expect(emByHopSplit([{ em: 1, hops: 1 }]).multi).toBeNull();
+  });
+
+  it('aggregates per method and corpus, in table order, with the per-seed average over corpora', () => {
+    const cells = [
+      cell('world', 1, 'grpo', 0.4),
+      cell('world', 2, 'grpo', 0.6),
+      cell('countries', 1, 'grpo', 0.2),
+      cell('countries', 2, 'grpo', 0.2),
+      cell('world', 1, 'direct', 0.1),
+    ];
+    const rows = summarize(cells, ['world', 'countries']);
+    expect(rows.map((r) => r.method)).toEqual(['direct', 'grpo']);
+    const g = rows[1];
+    expect(g.byCorpus.world.em.mean).toBeCloseTo(0.5, 12);
+    expect(g.byCorpus.world.em.std).toBeCloseTo(Math.sqrt(0.02), 12);
+    expect(g.byCorpus.world.single.mean).toBeCloseTo(0.6, 12);
+    // per seed: (0.4 + 0.2)/2 = 0.3 and (0.6 + 0.2)/2 = 0.4
+    expect(g.avgEm.mean).toBeCloseTo(0.35, 12);
+    expect(g.avgEm.n).toBe(2);
+    expect(rows[0].byCorpus.countries).toBeUndefined();
+  });
+});
+
+describe('bench:learn Markdown', () => {
+  it('renders a paper-style table per section with mean ± std and missing cells', () => {
+    const cells = [
+      cell('world', 1, 'grpo', 0.4),
+      cell('world', 2, 'grpo', 0.6),
+      cell('world', 1, 'grpo-g1', 0.3),
+      cell('world', 1, 'direct', 0.1, { emMulti: null }),
+    ];
+    const md = renderMarkdown(summarize(cells, ['world']), {
+      created: '2026-01-01T00:00:00Z',
+      corpora: ['world'],
+      seeds: [1, 2],
+      steps: 3,
+      baseSteps: 5,
+      backend: 'cpu',
+      command: 'npm run bench:learn -- --quick',
+      seconds: 90,
+      plots: { world: ['curves-world-reward.svg'] },
+    });
+    expect(md).toContain(
+      '| Method | world single-hop | world multi-hop | world all | Avg. EM | Searches / question |',
+    );
+    expect(md).toContain(
+      '| Search-R1 GRPO | 0.600 ± 0.141 | 0.400 ± 0.141 | 0.500 ± 0.141 | 0.500 ± 0.141 | 1.15 ± 0.07 |',
+    );
+    expect(md).toContain('| Direct (base policy) | 0.200 | – | 0.100 | 0.100 | 1.10 |');
+    expect(md).toContain('## GRPO group size');
+    expect(md).not.toContain('## Passages per search');
+    expect(md).toContain('![curves-world-reward.svg](curves-world-reward.svg)');
+    expect(md.endsWith('\n')).toBe(true);
+  });
+});
+
+describe('bench:learn SVG', () => {
+  it('smooths and averages curves', () => {
+    expect(movingAverage([1, 3, 5, 7], 2)).toEqual([1, 2, 4, 6]);
+    expect(
+      meanCurve([
+        [1, 2, 3],
+        [3, 4],
+      ]),
+    ).toEqual([2, 3]);
+    expect(niceStep(1, 5)).toBe(0.2);
+    expect(niceStep(200, 6)).toBe(50);
+  });
+
+  it('draws one polyline per series, a legend, and escapes text', () => {
+    const svg = lineChartSvg({
+      title: 'reward <a & b>',
+      xLabel: 'RL step',
+      yLabel: 'reward',
+      series: [
+        { label: 'A', values: [0, 0.5, 1] },
+        { label: 'B', values: [1, NaN, 0] },
+      ],
+    });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(svg).toContain('reward &lt;a &amp; b&gt;');
+    expect(svg).not.toContain('NaN');
+    // The first point of A sits at the left of the plot and the bottom of the y range (0).
+    const a = svg.match(/<polyline[^>]*points="([^"]+)"/)![1].split(' ');
+    expect(a).toHaveLength(3);
+    expect(a[0]).toBe('60,314'); // plot 60..490 × 36..314
+    expect(a[2]).toBe('490,36');
+    expect(svg).toContain('>A</text>');
+  });
+
+  it('writes reward, length and searches plots for the curve methods present, mean over seeds', () => {
+    const curves = (r: number) => ({ reward: [r, r], responseLength: [10, 12], validSearches: [1, 2] });
+    const cells = [
+      cell('world', 1, 'grpo', 0.4, { curves: curves(0) }),
+      cell('world', 2, 'grpo', 0.4, { curves: curves(1) }),
+      cell('world', 1, 'grpo-nomask', 0.4, { curves: curves(0.2) }),
+      cell('world', 1, 'grpo-g3', 0.4, { curves: curves(0.2) }),
+    ];
+    const plots = curvePlots(cells, 'world');
+    expect(Object.keys(plots).sort()).toEqual([
+      'curves-world-responseLength.svg',
+      'curves-world-reward.svg',
+      'curves-world-validSearches.svg',
+    ]);
+    const svg = plots['curves-world-reward.svg'];
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(svg).toContain(methodById('grpo-nomask').label);
+    expect(svg).toContain('mean of 2 seeds');
+    expect(curvePlots(cells, 'countries')).toEqual({});
+  });
+});
