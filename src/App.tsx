@@ -10,6 +10,10 @@ import { ErrorBanner } from './components/ErrorBanner';
 import { GroupView } from './components/GroupView';
 import { Header } from './components/Header';
 import { MetricsPanel } from './components/MetricsPanel';
+import { Notices } from './components/Notices';
+import { ResumeBanner } from './components/ResumeBanner';
+import { RunsPanel } from './components/RunsPanel';
+import { UploadPanel } from './components/UploadPanel';
 import { PromptPanel } from './components/PromptPanel';
 import { RolloutStrip } from './components/RolloutStrip';
 import { SearchInspector } from './components/SearchInspector';
@@ -43,6 +47,12 @@ export function App({ store, actions }: AppProps) {
   const search = useStore(store, (s) => s.search);
   const inspected = useStore(store, (s) => s.inspected);
   const compare = useStore(store, (s) => s.compare);
+  const savedRuns = useStore(store, (s) => s.savedRuns);
+  const storage = useStore(store, (s) => s.storage);
+  const current = useStore(store, (s) => s.current);
+  const resumeOffer = useStore(store, (s) => s.resumeOffer);
+  const notices = useStore(store, (s) => s.notices);
+  const upload = useStore(store, (s) => s.upload);
 
   const running = phase === 'loading' || phase === 'base' || phase === 'training';
   const shareUrl = `${location.origin}${location.pathname}?${settingsToQuery(preset, settings)}`;
@@ -59,6 +69,8 @@ export function App({ store, actions }: AppProps) {
         onBackend={(b) => actions.changeSettings({ backend: b })}
       />
       <ErrorBanner message={error} onDismiss={actions.dismissError} />
+      <ResumeBanner offer={resumeOffer} onResume={actions.resume} onDismiss={actions.dismissResume} />
+      <Notices notices={notices} onDismiss={actions.dismissNotice} />
       <Controls
         corpora={corpora}
         checkpoints={checkpoints}
@@ -95,6 +107,18 @@ export function App({ store, actions }: AppProps) {
             onSearch={actions.search}
           />
           <BeforeAfter compare={compare} vocab={vocab} disabled={!base} onCompare={actions.compare} />
+          <UploadPanel upload={upload} disabled={phase === 'starting'} onUpload={actions.upload} />
+          <RunsPanel
+            runs={savedRuns}
+            storage={storage}
+            currentId={current?.id ?? null}
+            busy={running || phase === 'starting'}
+            onResume={actions.resume}
+            onRename={actions.renameRun}
+            onDelete={actions.deleteRun}
+            onExport={actions.exportRun}
+            onImport={actions.importRun}
+          />
         </div>
       </main>
       <SettingsPanel

@@ -6,7 +6,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { connectWorker, type WorkerLike } from './store/bridge';
+import { connectWorker, type Actions, type WorkerLike } from './store/bridge';
 import { createAppStore } from './store/state';
 import { settingsFromQuery } from './workers/presets';
 import { settingsToQuery } from './workers/settings';
@@ -20,9 +20,20 @@ const makeWorker = () =>
   new Worker(new URL('./workers/train.worker.ts', import.meta.url), {
     type: 'module',
   }) as unknown as WorkerLike;
+/** Save an exported run or checkpoint as a file. */
+const download = (fileName: string, bytes: ArrayBuffer) => {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+};
 // The worker resolves corpus, checkpoint and wasm URLs against the page's directory (the app may live under a
 // sub-path).
-const actions = connectWorker(store, makeWorker, new URL('.', location.href).href);
+const actions = connectWorker(store, makeWorker, new URL('.', location.href).href, download);
+// Fault drills from the console or the browser tests: __playground.debug('lose-device' | 'crash' | 'nan').
+(window as unknown as { __playground: { debug: Actions['debug'] } }).__playground = { debug: actions.debug };
 
 const syncUrl = () => {
   const { preset: p, settings: s } = store.getState();

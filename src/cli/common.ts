@@ -4,7 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { packCheckpoint, unpackCheckpoint, type CheckpointFiles } from '../engine/checkpoint';
+import {
+  checkpointFromBundle,
+  packCheckpoint,
+  unpackBundle,
+  unpackCheckpoint,
+  type CheckpointFiles,
+} from '../engine/checkpoint';
 import { DataError, parseCorpus, parseQA } from '../engine/data';
 import type { Policy } from '../engine/model';
 import type { Tokenizer } from '../engine/tokenizer';
@@ -83,7 +89,20 @@ export async function saveCheckpoint(
   for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data);
 }
 
+/**
+ * A checkpoint folder (the four files), or one file exported by the browser playground (a checkpoint or a whole
+ * saved run: engine/checkpoint.ts packBundle).
+ */
 export function loadCheckpoint(dir: string): ReturnType<typeof unpackCheckpoint> {
+  if (fs.existsSync(dir) && fs.statSync(dir).isFile()) {
+    try {
+      return unpackCheckpoint(
+        checkpointFromBundle(unpackBundle(new Uint8Array(fs.readFileSync(dir))).entries),
+      );
+    } catch (e) {
+      throw new InputError(`${dir}: ${(e as Error).message}`);
+    }
+  }
   const names = ['config.json', 'weights.bin', 'tokenizer.json', 'run.json'] as const;
   const files = {} as CheckpointFiles;
   for (const n of names) {

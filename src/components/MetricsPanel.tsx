@@ -1,8 +1,8 @@
 /**
  * Live training curves, one sparkline per series (reward, held-out EM, KL, entropy, clip fraction, response
  * length, valid searches, throughput, and the collapse signals: groups with reward spread, distinct answers, the
- * top answer's share), and a table of the latest steps. Redrawn once per GRPO step, never per token.
- * Presentational.
+ * top answer's share), and a table of the latest steps. Steps whose update was skipped (NaN or Inf gradient) are
+ * marked on every curve and in the table. Redrawn once per GRPO step, never per token. Presentational.
  */
 import type { StepMetrics } from '../engine/trainer';
 import type { EvalPoint } from '../workers/protocol';
@@ -35,6 +35,7 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
   const recent = metrics.slice(-TABLE_ROWS).reverse();
   const evalPoints = (evals.base ? [evals.base] : []).concat(evals.points);
   const last = metrics[metrics.length - 1];
+  const marks = metrics.flatMap((m, i) => (m.skippedUpdates > 0 ? [i] : []));
   return (
     <section className="panel" aria-labelledby="metrics-title">
       <h2 id="metrics-title">
@@ -42,7 +43,12 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
       </h2>
       <div className="sparks" data-testid="curves">
         {SERIES.slice(0, 1).map((s) => (
-          <Sparkline key={s.key} label={s.label} values={metrics.map((m) => m[s.key] as number)} />
+          <Sparkline
+            key={s.key}
+            label={s.label}
+            values={metrics.map((m) => m[s.key] as number)}
+            marks={marks}
+          />
         ))}
         <Sparkline
           label={`held-out EM (greedy${evalPoints.length ? `, ${evalPoints[evalPoints.length - 1].n} q` : ''})`}
@@ -55,6 +61,7 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
             label={s.label}
             format={s.format}
             values={metrics.map((m) => m[s.key] as number)}
+            marks={marks}
           />
         ))}
       </div>
@@ -62,6 +69,12 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
         <p className="muted small">
           Held-out EM at steps {evalPoints.map((p) => p.step).join(', ')}
           {evals.base ? ' (step 0 is the base policy)' : ''}.
+        </p>
+      ) : null}
+      {marks.length ? (
+        <p className="warn-text small" data-testid="skipped-steps">
+          Updates skipped (NaN or Inf in the gradient; weights unchanged) in GRPO step
+          {marks.length > 1 ? 's' : ''} {marks.map((i) => metrics[i].step).join(', ')}.
         </p>
       ) : null}
       {last && last.topAnswer ? (
@@ -88,8 +101,15 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
             </thead>
             <tbody>
               {recent.map((m) => (
-                <tr key={m.step} data-testid="metrics-row">
-                  <td>{m.step}</td>
+                <tr
+                  key={m.step}
+                  data-testid="metrics-row"
+                  className={m.skippedUpdates > 0 ? 'skipped' : undefined}
+                >
+                  <td title={m.skippedUpdates > 0 ? `${m.skippedUpdates} update(s) skipped` : undefined}>
+                    {m.step}
+                    {m.skippedUpdates > 0 ? ' ⚠' : ''}
+                  </td>
                   <td>{m.reward.toFixed(3)}</td>
                   <td>{m.kl.toFixed(4)}</td>
                   <td>{m.entropy.toFixed(3)}</td>

@@ -1,4 +1,7 @@
-/** A tiny SVG line chart of one series: last value, min and max shown beside it. Presentational. */
+/**
+ * A tiny SVG line chart of one series: last value, min and max shown beside it; `marks` (indices) are drawn as
+ * red ticks (steps whose update was skipped). Presentational.
+ */
 export interface SparklineProps {
   label: string;
   values: readonly number[];
@@ -6,12 +9,22 @@ export interface SparklineProps {
   width?: number;
   height?: number;
   testId?: string;
+  /** Indices of points to mark (e.g. steps with a skipped update). */
+  marks?: readonly number[];
 }
 
 const fmt = (v: number) =>
   Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
 
-export function Sparkline({ label, values, format = fmt, width = 180, height = 40, testId }: SparklineProps) {
+export function Sparkline({
+  label,
+  values,
+  format = fmt,
+  width = 180,
+  height = 40,
+  testId,
+  marks = [],
+}: SparklineProps) {
   const finite = values.filter(Number.isFinite);
   const min = finite.length ? Math.min(...finite) : 0;
   const max = finite.length ? Math.max(...finite) : 1;
@@ -43,6 +56,19 @@ export function Sparkline({ label, values, format = fmt, width = 180, height = 4
         ) : (
           <polyline points={points} fill="none" strokeWidth={1.5} />
         )}
+        {marks.map((i) => (
+          <line
+            key={i}
+            className="skip-mark"
+            x1={x(i)}
+            x2={x(i)}
+            y1={pad}
+            y2={height - pad}
+            data-testid="skip-mark"
+          >
+            <title>step with a skipped update (NaN or Inf gradient)</title>
+          </line>
+        ))}
       </svg>
       <div className="spark-range">{finite.length ? `${format(min)} … ${format(max)}` : 'no data yet'}</div>
     </figure>

@@ -71,9 +71,17 @@ export class AdamW {
       const m = this.masks.get(x.name);
       return m ? tf.mul(grads[x.name], m) : grads[x.name];
     };
-    const sq = tf.tidy(() => tf.addN(this.vars.map((x) => tf.sum(tf.square(grad(x))))));
-    const gradNorm = Math.sqrt((await sq.data())[0]);
-    sq.dispose();
+    // Σ g² and the number of non-finite entries, in one readback. The count matters on WebGPU, where a reduction
+    // over NaN can come back finite (WGSL lets implementations assume values are finite).
+    const stats = tf.tidy(() =>
+      tf.stack([
+        tf.addN(this.vars.map((x) => tf.sum(tf.square(grad(x))))),
+        tf.addN(this.vars.map((x) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(grads[x.name])), 'float32')))),
+      ]),
+    );
+    const [sumSq, nonFinite] = await stats.data();
+    stats.dispose();
+    const gradNorm = nonFinite > 0 ? NaN : Math.sqrt(sumSq);
     const lr = warmupLr(this.t, this.opts.lr, this.opts.warmupSteps);
     if (!Number.isFinite(gradNorm)) return { gradNorm, lr, applied: false };
     const scale = this.opts.gradClip > 0 && gradNorm > this.opts.gradClip ? this.opts.gradClip / gradNorm : 1;

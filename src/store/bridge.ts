@@ -1,14 +1,25 @@
 /**
  * The bridge between the store and the training worker: user actions become protocol messages, worker messages
  * go through `applyMessage`. Reset and any settings change start a new runId, so late messages of the old run
- * are ignored; a backend change replaces the worker (tfjs picks its backend once). The worker comes from an
- * injected factory, so this file has no bundler-specific code.
+ * are ignored; a backend change replaces the worker (tfjs picks its backend once). Faults: a worker that dies is
+ * replaced and the saved run resumes from its last checkpoint; a lost WebGPU device does the same on the next
+ * backend, and a notice says so. The worker and the file download come from injected functions, so this file
+ * has no bundler- or DOM-specific code.
  */
+import { BACKEND_ORDER, type BackendName } from '../engine/backend';
 import { presetSettings, type PresetName } from '../workers/presets';
-import type { BrowserSettings, FromWorker, SearchInfo, ToWorker } from '../workers/protocol';
+import type {
+  BrowserSettings,
+  DebugFault,
+  FileBytes,
+  FromWorker,
+  SearchInfo,
+  ToWorker,
+} from '../workers/protocol';
+import type { BackendPref } from '../workers/settings';
 import { validateSettings } from '../workers/settings';
 import type { Grain } from '../workers/stepper';
-import { applyMessage, freshRun, type AppStore } from './state';
+import { addNotice, applyMessage, freshRun, type AppStore } from './state';
 
 export interface Actions {
   play(): void;
@@ -24,34 +35,106 @@ export interface Actions {
   compare(): void;
   reportError(message: string): void;
   dismissError(): void;
+  /** Continue a saved run from its checkpoint (held: press Play). */
+  resume(id: string): void;
+  dismissResume(): void;
+  renameRun(id: string, name: string): void;
+  deleteRun(id: string): void;
+  exportRun(id: string, what: 'run' | 'checkpoint'): void;
+  /** A run file, a checkpoint file, or a CLI checkpoint folder's four files. */
+  importRun(files: FileBytes[]): void;
+  upload(files: FileBytes[]): void;
+  dismissNotice(id: number): void;
+  /** Simulate a fault (tests and workshops). */
+  debug(fault: DebugFault): void;
 }
 
+/** The backend to continue on when `lost` stops working (WebGL is skipped, as selectBackend does). */
+export function fallbackBackend(lost: BackendName): BackendName {
+  const rest = BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(lost) + 1).filter((b) => b !== 'webgl');
+  return rest[0] ?? 'cpu';
+}
+
+/** Worker restarts allowed within RESTART_WINDOW_MS before a crash is shown as an error instead. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
 export interface WorkerLike {
-  postMessage(m: ToWorker): void;
+  postMessage(m: ToWorker, transfer?: Transferable[]): void;
   addEventListener(type: 'message', f: (e: MessageEvent<FromWorker>) => void): void;
   addEventListener(type: 'error', f: (e: ErrorEvent) => void): void;
   terminate(): void;
 }
 
-export function connectWorker(store: AppStore, makeWorker: () => WorkerLike, baseUrl: string): Actions {
+export function connectWorker(
+  store: AppStore,
+  makeWorker: () => WorkerLike,
+  baseUrl: string,
+  download: (fileName: string, bytes: ArrayBuffer) => void = () => {},
+): Actions {
   let worker: WorkerLike;
-  const send = (m: ToWorker) => worker.postMessage(m);
+  const send = (m: ToWorker, transfer?: Transferable[]) => worker.postMessage(m, transfer);
+  let restarts: number[] = [];
+  const notice = (level: 'info' | 'warn', text: string) =>
+    store.setState((s) => ({ notices: addNotice(s, level, text) }));
+
+  /** Replace the worker (on `backend`, when given) and resume the saved run from its last checkpoint. */
+  const restart = (why: string, backend?: BackendPref): boolean => {
+    const now = Date.now();
+    restarts = restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (restarts.length >= MAX_RESTARTS) return false;
+    restarts.push(now);
+    const s = store.getState();
+    const cur = s.current;
+    const playing = (s.phase === 'training' || s.phase === 'loading' || s.phase === 'base') && !s.hold;
+    worker.terminate();
+    const runId = s.runId + 1;
+    store.setState({
+      runId,
+      ...freshRun(),
+      backend: null,
+      phase: 'starting',
+      message: `restarting the training worker${backend ? ` on ${backend}` : ''}…`,
+      ...(backend ? { settings: { ...s.settings, backend } } : {}),
+    });
+    startWorker();
+    const on = backend ? ` on ${backend.toUpperCase()}` : '';
+    if (cur && cur.checkpointStep !== null) {
+      send({ type: 'resume', runId, id: cur.id, play: playing });
+      notice('warn', `${why}: continuing${on} from the last checkpoint (GRPO step ${cur.checkpointStep})`);
+    } else notice('warn', `${why}: the worker was restarted${on}; the run had no checkpoint yet`);
+    return true;
+  };
 
   const startWorker = () => {
     const w = makeWorker();
     worker = w;
     w.addEventListener('message', (e) => {
       if (w !== worker) return; // a replaced worker
-      const patch = applyMessage(store.getState(), e.data);
+      const m = e.data;
+      if (m.type === 'exported') download(m.fileName, m.bytes);
+      if (m.type === 'device-lost') {
+        const lost = store.getState().backend?.name ?? 'webgpu';
+        if (!restart(m.message, fallbackBackend(lost)))
+          store.setState({
+            phase: 'error',
+            error: `${m.message}: reload the page or choose another backend`,
+          });
+        return;
+      }
+      const patch = applyMessage(store.getState(), m);
       if (patch) store.setState(patch);
+      if (m.type === 'upload' && m.report.state === 'done' && m.report.corpus) {
+        changeSettings({ corpus: m.report.corpus });
+        notice('info', m.report.message);
+      }
     });
     w.addEventListener('error', (e) => {
       if (w !== worker) return;
       const where = e.filename ? ` (${e.filename}:${e.lineno})` : '';
-      store.setState({
-        phase: 'error',
-        error: `training worker failed: ${e.message || 'unknown error'}${where}`,
-      });
+      const what = `training worker failed: ${e.message || 'unknown error'}${where}`;
+      e.preventDefault?.();
+      if (!restart(what)) store.setState({ phase: 'error', error: what });
     });
     const s = store.getState();
     send({ type: 'init', runId: s.runId, baseUrl, backend: s.settings.backend });
@@ -98,8 +181,8 @@ export function connectWorker(store: AppStore, makeWorker: () => WorkerLike, bas
     play() {
       const settings = runnable();
       if (!settings) return;
-      store.setState({ phase: 'loading', message: 'starting…', error: null });
-      send({ type: 'play', runId: store.getState().runId, settings });
+      store.setState({ phase: 'loading', message: 'starting…', error: null, resumeOffer: null });
+      send({ type: 'play', runId: store.getState().runId, settings, preset: store.getState().preset });
     },
     pause() {
       store.setState({ message: 'pausing at the next token…' });
@@ -108,8 +191,13 @@ export function connectWorker(store: AppStore, makeWorker: () => WorkerLike, bas
     step(grain) {
       const settings = runnable();
       if (!settings) return;
-      store.setState({ phase: 'training', message: `stepping one ${grain}…`, error: null });
-      send({ type: 'step', runId: store.getState().runId, settings, grain });
+      store.setState({
+        phase: 'training',
+        message: `stepping one ${grain}…`,
+        error: null,
+        resumeOffer: null,
+      });
+      send({ type: 'step', runId: store.getState().runId, settings, grain, preset: store.getState().preset });
     },
     reset: newRun,
     changeSettings,
@@ -153,6 +241,59 @@ export function connectWorker(store: AppStore, makeWorker: () => WorkerLike, bas
     },
     dismissError() {
       store.setState({ error: null });
+    },
+    resume(id) {
+      const runId = store.getState().runId + 1;
+      store.setState({
+        runId,
+        ...freshRun(),
+        resumeOffer: null,
+        offerChecked: true,
+        phase: 'loading',
+        message: 'restoring the saved run…',
+      });
+      send({ type: 'reset', runId });
+      send({ type: 'resume', runId, id, play: false });
+    },
+    dismissResume() {
+      store.setState({ resumeOffer: null });
+    },
+    renameRun(id, name) {
+      send({ type: 'rename', runId: store.getState().runId, id, name });
+    },
+    deleteRun(id) {
+      send({ type: 'delete', runId: store.getState().runId, id });
+    },
+    exportRun(id, what) {
+      send({ type: 'export', runId: store.getState().runId, id, what });
+    },
+    importRun(files) {
+      const s = store.getState();
+      send(
+        { type: 'import', runId: s.runId, files, settings: s.settings, preset: s.preset },
+        files.map((f) => f.bytes),
+      );
+    },
+    upload(files) {
+      store.setState({
+        upload: {
+          pending: true,
+          message: 'sending files to the worker…',
+          fraction: 0,
+          error: null,
+          warnings: [],
+        },
+      });
+      send(
+        { type: 'upload', runId: store.getState().runId, files },
+        files.map((f) => f.bytes),
+      );
+    },
+    dismissNotice(id) {
+      store.setState((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+    },
+    debug(fault) {
+      send({ type: 'debug', runId: store.getState().runId, fault });
     },
   };
 }

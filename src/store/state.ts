@@ -20,9 +20,12 @@ import type {
   Phase,
   Progress,
   RowDelta,
+  RunRecord,
+  RunSummary,
   SearchHit,
   SearchInfo,
 } from '../workers/protocol';
+import { isPresetName } from '../workers/presets';
 import type { BackendPref } from '../workers/settings';
 
 /** Steps kept for the curves (older ones are dropped). */
@@ -77,8 +80,32 @@ export interface CompareState {
   error: string | null;
 }
 
+export interface Notice {
+  id: number;
+  level: 'info' | 'warn';
+  text: string;
+}
+
+export interface UploadState {
+  pending: boolean;
+  message: string;
+  fraction: number;
+  error: string | null;
+  warnings: string[];
+}
+
 export interface AppState {
   runId: number;
+  /** Saved runs (most recent first) and, when saving is off, why. */
+  savedRuns: RunSummary[];
+  storage: string | null;
+  /** The saved run being trained here (what a worker restart resumes). */
+  current: { id: string; steps: number; checkpointStep: number | null } | null;
+  /** Offered once after the page loads: resume the most recent saved run. */
+  resumeOffer: RunSummary | null;
+  offerChecked: boolean;
+  notices: Notice[];
+  upload: UploadState;
   preset: PresetName;
   settings: BrowserSettings;
   backend: { name: BackendName; want: BackendPref; notice: string | null } | null;
@@ -110,6 +137,13 @@ export type AppStore = ReturnType<typeof createAppStore>;
 export function initialState(preset: PresetName, settings?: BrowserSettings): AppState {
   return {
     runId: 1,
+    savedRuns: [],
+    storage: null,
+    current: null,
+    resumeOffer: null,
+    offerChecked: false,
+    notices: [],
+    upload: { pending: false, message: '', fraction: 0, error: null, warnings: [] },
     preset,
     settings: settings ?? presetSettings(preset),
     backend: null,
@@ -152,6 +186,44 @@ export function freshRun(): Partial<AppState> {
     inspected: null,
     selection: { row: 0, auto: true },
     compare: { requestId: 0, pending: false, result: null, error: null },
+    current: null,
+  };
+}
+
+/** Notices kept on screen (older ones drop off). */
+export const MAX_NOTICES = 6;
+
+export function addNotice(s: Pick<AppState, 'notices'>, level: Notice['level'], text: string): Notice[] {
+  const id = (s.notices[s.notices.length - 1]?.id ?? 0) + 1;
+  return s.notices.concat({ id, level, text }).slice(-MAX_NOTICES);
+}
+
+/** The page state of a saved run's history (a resumed run starts from it). */
+export function restoredState(r: RunRecord): Partial<AppState> {
+  const t = r.trajectories;
+  const live: LiveState | null = t
+    ? {
+        step: t.step,
+        groupSize: t.groupSize,
+        scored: true,
+        rows: t.rows.map((x) => ({
+          ...x,
+          active: false,
+          done: true,
+          ratios: null,
+        })),
+      }
+    : null;
+  return {
+    metrics: r.metrics.slice(-MAX_STEPS_KEPT),
+    evals: { base: r.evals.base, points: r.evals.points.slice() },
+    live,
+    selection: { row: live ? bestRow(live.rows) : 0, auto: true },
+    settings: r.settings,
+    ...(isPresetName(r.preset) ? { preset: r.preset } : {}),
+    current: { id: r.id, steps: r.steps, checkpointStep: r.checkpointStep },
+    resumeOffer: null,
+    offerChecked: true,
   };
 }
 
@@ -189,6 +261,30 @@ export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | nu
     if (m.requestId !== s.search.requestId) return null;
     return { search: { ...s.search, pending: false, hits: m.hits, error: m.error ?? null } };
   }
+  if (m.type === 'runs') {
+    const patch: Partial<AppState> = { savedRuns: m.runs, storage: m.storage };
+    if (!s.offerChecked) {
+      patch.offerChecked = true;
+      const fresh = !s.current && !s.metrics.length && (s.phase === 'idle' || s.phase === 'starting');
+      const last = m.runs[0];
+      if (fresh && last && last.checkpointStep !== null) patch.resumeOffer = last;
+    }
+    return patch;
+  }
+  if (m.type === 'upload') {
+    const r = m.report;
+    return {
+      upload: {
+        pending: r.state === 'progress',
+        message: r.message,
+        fraction: r.state === 'done' ? 1 : (r.fraction ?? 0),
+        error: r.state === 'failed' ? r.message : null,
+        warnings: r.warnings,
+      },
+    };
+  }
+  if (m.type === 'exported' || m.type === 'device-lost') return null; // the bridge acts on these
+  if (m.type === 'notice') return { notices: addNotice(s, m.level, m.message) };
   if (m.runId !== s.runId && m.type !== 'backend' && m.type !== 'corpora') return null; // a stale run
   switch (m.type) {
     case 'backend':
@@ -277,6 +373,20 @@ export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | nu
       return {
         compare: { ...s.compare, pending: false, result: m.result ?? null, error: m.error ?? null },
       };
+    case 'restored': {
+      // The backend is this machine's choice (a fallback may have changed it), not the saved run's.
+      const patch = restoredState(m.record);
+      return { ...patch, settings: { ...m.record.settings, backend: s.settings.backend } };
+    }
+    case 'saved': {
+      const current = { id: m.id, steps: m.steps, checkpointStep: m.checkpointStep };
+      return {
+        current,
+        savedRuns: s.savedRuns.map((r) =>
+          r.id === m.id ? { ...r, steps: m.steps, checkpointStep: m.checkpointStep } : r,
+        ),
+      };
+    }
     case 'error':
       return {
         phase: 'error',

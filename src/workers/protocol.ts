@@ -9,9 +9,31 @@ import type { BackendName } from '../engine/backend';
 import type { Role } from '../engine/rollout';
 import type { StepMetrics } from '../engine/trainer';
 import type { BackendPref, BrowserSettings } from './settings';
+import type { RunRecord, RunSummary } from './runsDb';
 import type { Grain } from './stepper';
 
 export type { BrowserSettings } from './settings';
+export type { RunRecord, RunSummary, SavedTrajectory } from './runsDb';
+
+/** One file handed to the worker (read by the page as bytes, transferred). */
+export interface FileBytes {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+/** Progress and outcome of an upload (parsed and indexed in the worker; all-or-nothing). */
+export interface UploadReport {
+  state: 'progress' | 'done' | 'failed';
+  message: string;
+  /** 0..1 while in progress. */
+  fraction?: number;
+  warnings: string[];
+  /** The new corpus's name, once done. */
+  corpus?: string;
+}
+
+/** Faults the page can simulate (tests, workshops): a lost WebGPU device, a crashed worker, a NaN gradient. */
+export type DebugFault = 'lose-device' | 'crash' | 'nan';
 
 /** One shipped corpus, as listed in public/corpus/index.json. */
 export interface CorpusInfo {
@@ -151,12 +173,22 @@ export interface HoldInfo {
 
 export type ToWorker =
   | { type: 'init'; runId: number; baseUrl: string; backend: BackendPref }
-  | { type: 'play'; runId: number; settings: BrowserSettings }
-  | { type: 'step'; runId: number; settings: BrowserSettings; grain: Grain }
+  | { type: 'play'; runId: number; settings: BrowserSettings; preset?: string }
+  | { type: 'step'; runId: number; settings: BrowserSettings; grain: Grain; preset?: string }
   | { type: 'pause'; runId: number }
   | { type: 'reset'; runId: number }
   | { type: 'compare'; runId: number; requestId: number; index: number }
-  | { type: 'search'; runId: number; requestId: number; corpus: string; query: string; k: number };
+  | { type: 'search'; runId: number; requestId: number; corpus: string; query: string; k: number }
+  /** Continue a saved run from its checkpoint (and play on when `play`). */
+  | { type: 'resume'; runId: number; id: string; play: boolean }
+  | { type: 'runs'; runId: number }
+  | { type: 'rename'; runId: number; id: string; name: string }
+  | { type: 'delete'; runId: number; id: string }
+  | { type: 'export'; runId: number; id: string; what: 'run' | 'checkpoint' }
+  /** A run file, a checkpoint file, or a CLI checkpoint folder's four files (trained with `settings`). */
+  | { type: 'import'; runId: number; files: FileBytes[]; settings: BrowserSettings; preset: string }
+  | { type: 'upload'; runId: number; files: FileBytes[] }
+  | { type: 'debug'; runId: number; fault: DebugFault };
 
 export type FromWorker =
   | { type: 'backend'; runId: number; backend: BackendName; want: BackendPref; notice: string | null }
@@ -176,4 +208,15 @@ export type FromWorker =
   | { type: 'eval'; runId: number; point: EvalPoint; policy: 'base' | 'current' }
   | { type: 'compare'; runId: number; requestId: number; result?: CompareResult; error?: string }
   | { type: 'search'; runId: number; requestId: number; query: string; hits: SearchHit[]; error?: string }
-  | { type: 'error'; runId: number; message: string };
+  | { type: 'error'; runId: number; message: string }
+  /** The saved runs (most recent first); `storage` says why saving is off, when it is. */
+  | { type: 'runs'; runs: RunSummary[]; storage: string | null }
+  /** A resumed run's saved history, up to its checkpoint. */
+  | { type: 'restored'; runId: number; record: RunRecord }
+  /** The current run was saved under `id`. */
+  | { type: 'saved'; runId: number; id: string; steps: number; checkpointStep: number | null }
+  | { type: 'exported'; fileName: string; bytes: ArrayBuffer }
+  | { type: 'upload'; report: UploadReport }
+  | { type: 'notice'; runId: number; level: 'info' | 'warn'; message: string }
+  /** The WebGPU device is gone: the page restarts the worker on the next backend and resumes. */
+  | { type: 'device-lost'; runId: number; message: string };

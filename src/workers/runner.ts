@@ -3,6 +3,8 @@
  * steps under a Stepper (play, pause, exact steps at four grains), streaming rollout tokens as they are sampled,
  * step reports, periodic held-out evaluation, and before/after comparisons. Tasks such as a comparison run only at
  * a hold point or a gate, never inside an update. Stop (reset) frees every tensor once the loop is idle.
+ * A run is saved as it goes (saver.ts: history every step, a checkpoint every few steps and at holds) and can
+ * start from a saved snapshot instead of a base policy, continuing its step count, optimiser and random stream.
  * Reports through `post`; knows the engine, the protocol and nothing of the page.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -25,7 +27,17 @@ import type { QAItem } from '../engine/types';
 import { fetchCheckpoint, describeCheckpoint } from './checkpoints';
 import { LiveStream } from './live';
 import { runConfigFor } from './presets';
-import type { BrowserSettings, CompareResult, CorpusInfo, FromWorker, Progress } from './protocol';
+import type {
+  BrowserSettings,
+  CompareResult,
+  CorpusInfo,
+  FromWorker,
+  Progress,
+  StepReport,
+} from './protocol';
+import { restoreTrainer, type Snapshot } from './resume';
+import { newRunId, type RunRecord, type RunsDb } from './runsDb';
+import { RunSaver } from './saver';
 import { validateSettings } from './settings';
 import { Stepper, type GateEvent, type Grain } from './stepper';
 
@@ -86,8 +98,19 @@ async function ratiosAfterUpdate(policy: Policy, trajs: readonly Trajectory[]): 
   }
 }
 
+export interface RunOptions {
+  /** Where the run is saved; null or absent: not saved. */
+  db?: RunsDb | null;
+  /** The lesson's name, kept with the saved run. */
+  preset?: string;
+  /** Continue this saved run from its snapshot (history already truncated to the snapshot's step). */
+  resume?: { record: RunRecord; snapshot: Snapshot };
+}
+
 interface Built {
   cfg: RunConfig;
+  /** GRPO steps done before this trainer was made (a resumed run's checkpoint step). */
+  offset: number;
   tokenizer: Tokenizer;
   policy: Policy;
   trainer: GrpoTrainer;
@@ -105,6 +128,12 @@ export class Run {
   private holdSeq = 0;
   private baseEvaluated = false;
   private lastYield = 0;
+  private saver: RunSaver | null = null;
+  /** The trainer's random state when the current step began (a mid-step checkpoint restarts the step). */
+  private rngAtStep = 0;
+  private poisonNext = false;
+  /** A step's loss came out non-finite without its update being skipped: weights may be corrupt, save no more. */
+  private tainted = false;
 
   constructor(
     readonly runId: number,
@@ -112,7 +141,28 @@ export class Run {
     private readonly corpus: () => Promise<LoadedCorpus>,
     private readonly baseUrl: string,
     private readonly post: (m: FromWorker) => void,
+    private readonly opts: RunOptions = {},
   ) {}
+
+  /** The saved run's id, once it has one. */
+  get savedId(): string | null {
+    return this.saver?.id ?? this.opts.resume?.record.id ?? null;
+  }
+
+  /** Load (or restore) the policy now and hold, without training (a resumed run waits for Play). */
+  prepare(): void {
+    this.start();
+  }
+
+  /** Make the next update's gradient NaN (a fault drill: the optimiser must skip it). */
+  poisonNextUpdate(): void {
+    this.poisonNext = true;
+  }
+
+  /** Resolves when every queued save has been written. */
+  async flushSaves(): Promise<void> {
+    await this.saver?.flush();
+  }
 
   play(): void {
     this.stepper.play();
@@ -153,7 +203,7 @@ export class Run {
     const sides = [];
     for (const [label, policy] of [
       ['base policy (before RL)', b.trainer.reference],
-      [`current policy (after ${b.trainer.steps} GRPO steps)`, b.policy],
+      [`current policy (after ${done(b)} GRPO steps)`, b.policy],
     ] as const) {
       const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
       const [t] = await env.run([item], new Rng(b.cfg.seed), { greedy: true });
@@ -186,6 +236,7 @@ export class Run {
   /** Wait while held (running queued tasks meanwhile). */
   private async hold(step: number, at: 'token' | 'step', message: string): Promise<void> {
     if (!this.stepper.held) return;
+    await this.checkpoint(true, at === 'token' ? this.rngAtStep : undefined);
     this.holdSeq += 1;
     this.post({
       type: 'status',
@@ -205,17 +256,22 @@ export class Run {
   private async loop(): Promise<void> {
     this.looping = true;
     try {
-      if (!this.built) this.built = await this.build();
+      if (!this.built) {
+        this.built = await this.build();
+        await this.checkpoint(false); // the base (step 0), or nothing new for a resumed run
+      }
       const b = this.built;
       if (this.stopped) return;
-      if (!this.stepper.held) this.status('training', `GRPO step ${b.trainer.steps + 1}…`);
+      if (!this.stepper.held) this.status('training', `GRPO step ${done(b) + 1}…`);
       while (!this.stopped) {
         await this.drainTasks();
-        await this.hold(b.trainer.steps, 'step', `paused after GRPO step ${b.trainer.steps}`);
+        await this.hold(done(b), 'step', `paused after GRPO step ${done(b)}`);
         if (this.stopped) break;
+        this.rngAtStep = b.trainer.rng.getState();
         await this.trainStep(b);
         if (this.stopped) break;
         await this.maybeEvaluate(b);
+        await this.checkpoint(false);
         this.stepper.stepDone();
       }
     } catch (e) {
@@ -227,40 +283,78 @@ export class Run {
     }
   }
 
+  /** Save a checkpoint when one is due (every few steps; `force` at holds). Never inside an update. */
+  private async checkpoint(force: boolean, rng?: number): Promise<void> {
+    const b = this.built;
+    const saver = this.saver;
+    if (!b || !saver || this.stopped || this.tainted || !saver.due(done(b), force)) return;
+    await saver.checkpoint(b.trainer, b.tokenizer, done(b), rng);
+  }
+
   private async trainStep(b: Built): Promise<void> {
-    const stepNo = b.trainer.steps + 1;
+    const stepNo = done(b) + 1;
+    const restore = this.poisonNext ? poison(b.trainer) : null;
+    this.poisonNext = false;
     const maxRounds = b.cfg.rollout.mode === 'search' ? b.cfg.rollout.maxTurns + 1 : 1;
     const live = new LiveStream(stepNo, maxRounds, b.cfg.grpo.maskInformation, (u) =>
       this.post({ type: 'live', runId: this.runId, live: u }),
     );
     let current: readonly Trajectory[] = [];
     let started = false;
-    const result = await b.trainer.step({
-      onTokens: (trajs) => {
-        current = trajs;
-        if (!started) {
-          started = true;
-          this.post({
-            type: 'rollout',
-            runId: this.runId,
-            rollout: {
-              step: stepNo,
-              groupSize: b.cfg.grpo.groupSize,
-              items: trajs.map((t) => ({ question: t.item.question, golden: t.item.golden_answers })),
-            },
-          });
-        }
-        live.observe(trajs);
-      },
-      gate: (e) => this.gate(e, live, current, stepNo),
-    });
+    const result = await b.trainer
+      .step({
+        onTokens: (trajs) => {
+          current = trajs;
+          if (!started) {
+            started = true;
+            this.post({
+              type: 'rollout',
+              runId: this.runId,
+              rollout: {
+                step: stepNo,
+                groupSize: b.cfg.grpo.groupSize,
+                items: trajs.map((t) => ({ question: t.item.question, golden: t.item.golden_answers })),
+              },
+            });
+          }
+          live.observe(trajs);
+        },
+        gate: (e) => this.gate(e, live, current, stepNo),
+      })
+      .finally(() => restore?.());
+    result.metrics.step = stepNo; // the trainer counts from 0 on a resumed run
     live.flush(result.trajectories);
     const ratios = await ratiosAfterUpdate(b.policy, result.trajectories);
-    this.post({
-      type: 'steps',
-      runId: this.runId,
-      reports: [{ metrics: result.metrics, rewards: result.rewards, advantages: result.advantages, ratios }],
-    });
+    const report: StepReport = {
+      metrics: result.metrics,
+      rewards: result.rewards,
+      advantages: result.advantages,
+      ratios,
+    };
+    this.post({ type: 'steps', runId: this.runId, reports: [report] });
+    const skipped = result.metrics.skippedUpdates;
+    if (skipped > 0) {
+      const of = Math.max(1, b.cfg.grpo.miniBatches);
+      this.post({
+        type: 'notice',
+        runId: this.runId,
+        level: 'warn',
+        message: `GRPO step ${stepNo}: ${skipped} of ${of} updates skipped (NaN or Inf in the gradient); the weights stayed as they were`,
+      });
+    }
+    const m = result.metrics;
+    if (!this.tainted && ![m.kl, m.entropy, m.policyLoss].every(Number.isFinite)) {
+      // The backend let a non-finite value through the optimiser's check (seen on WebGPU, where NaN need not
+      // propagate through a reduction): keep the last good checkpoint rather than overwrite it.
+      this.tainted = true;
+      this.post({
+        type: 'notice',
+        runId: this.runId,
+        level: 'warn',
+        message: `GRPO step ${stepNo}: the loss is not finite (NaN or Inf) and this backend did not catch it; the weights may be damaged. Checkpoints are no longer saved for this run: resume it from its last checkpoint (saved runs)`,
+      });
+    }
+    void this.saver?.step(report, result.trajectories, b.cfg.grpo.groupSize, b.cfg.grpo.maskInformation);
   }
 
   private async gate(
@@ -286,16 +380,13 @@ export class Run {
 
   private async maybeEvaluate(b: Built): Promise<void> {
     const every = this.settings.evalEvery;
-    if (!every || b.trainer.steps % every !== 0) return;
+    if (!every || done(b) % every !== 0) return;
     const run = async (policy: Policy, which: 'base' | 'current', step: number) => {
       const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
       const { summary } = await evaluate(env, b.evalItems, new Rng(b.cfg.seed), 64);
-      this.post({
-        type: 'eval',
-        runId: this.runId,
-        policy: which,
-        point: { step, em: summary.em, emByHops: summary.emByHops, n: summary.n },
-      });
+      const point = { step, em: summary.em, emByHops: summary.emByHops, n: summary.n };
+      this.post({ type: 'eval', runId: this.runId, policy: which, point });
+      void this.saver?.evalPoint(point, which);
     };
     this.status('training', `held-out evaluation (${b.evalItems.length} questions, greedy)…`);
     // The frozen reference is the base policy: its score is the curve's step 0, measured without delaying play.
@@ -303,8 +394,8 @@ export class Run {
       this.baseEvaluated = true;
       await run(b.trainer.reference, 'base', 0);
     }
-    await run(b.policy, 'current', b.trainer.steps);
-    if (!this.stepper.held) this.status('training', `GRPO step ${b.trainer.steps + 1}…`);
+    await run(b.policy, 'current', done(b));
+    if (!this.stepper.held) this.status('training', `GRPO step ${done(b) + 1}…`);
   }
 
   private async build(): Promise<Built> {
@@ -315,6 +406,7 @@ export class Run {
     const cfg = runConfigFor(this.settings);
     const train = byHops(data.train, this.settings.hops, 'training');
     const evalItems = byHops(data.test, this.settings.hops, 'held-out').slice(0, this.settings.evalQuestions);
+    if (this.opts.resume) return this.restore(cfg, train, evalItems, retriever);
     const rng = new Rng(cfg.seed);
     let tokenizer: Tokenizer;
     let policy: Policy;
@@ -351,7 +443,70 @@ export class Run {
       vocab: tokenizer.vocab.slice(),
     });
     const trainer = new GrpoTrainer(policy, tokenizer, retriever, train, cfg.grpo, cfg.rollout, rng.fork());
-    return { cfg, tokenizer, policy, trainer, retriever, evalItems };
+    const built = { cfg, offset: 0, tokenizer, policy, trainer, retriever, evalItems };
+    this.startSaving(this.newRecord({ source: files ? 'checkpoint' : 'built', summary }));
+    return built;
+  }
+
+  private newRecord(base: RunRecord['base']): RunRecord {
+    const now = Date.now();
+    const when = new Date(now).toISOString().slice(0, 16).replace('T', ' ');
+    return {
+      id: newRunId(now),
+      name: `${this.settings.corpus} · ${this.opts.preset ?? 'custom'} · ${when}`,
+      created: now,
+      updated: now,
+      preset: this.opts.preset ?? 'custom',
+      settings: { ...this.settings },
+      base,
+      metrics: [],
+      evals: { base: null, points: [] },
+      trajectories: null,
+      steps: 0,
+      checkpointStep: null,
+    };
+  }
+
+  /** Save from now on (when there is a DB); the first checkpoint is the base, at step 0 (or the resumed step). */
+  private startSaving(record: RunRecord, reference?: Uint8Array): void {
+    if (!this.opts.db) return;
+    this.saver = new RunSaver(
+      this.opts.db,
+      record,
+      (r) =>
+        this.post({
+          type: 'saved',
+          runId: this.runId,
+          id: r.id,
+          steps: r.steps,
+          checkpointStep: r.checkpointStep,
+        }),
+      (message) => this.post({ type: 'notice', runId: this.runId, level: 'warn', message }),
+      reference,
+    );
+  }
+
+  private async restore(
+    cfg: RunConfig,
+    train: QAItem[],
+    evalItems: QAItem[],
+    retriever: Retriever,
+  ): Promise<Built> {
+    const { record, snapshot } = this.opts.resume!;
+    this.status('loading', `restoring "${record.name}" from its checkpoint at GRPO step ${snapshot.step}…`);
+    const { policy, tokenizer, trainer } = restoreTrainer(snapshot, retriever, train, cfg.grpo, cfg.rollout);
+    this.policy = policy;
+    const summary = `${record.base?.summary ?? 'saved run'} · resumed at GRPO step ${snapshot.step}`;
+    this.post({
+      type: 'base',
+      runId: this.runId,
+      base: { source: record.base?.source ?? 'checkpoint', summary },
+      vocab: tokenizer.vocab.slice(),
+    });
+    this.baseEvaluated = record.evals.base !== null;
+    const built = { cfg, offset: snapshot.step, tokenizer, policy, trainer, retriever, evalItems };
+    this.startSaving({ ...record, checkpointStep: snapshot.step }, snapshot.reference);
+    return built;
   }
 
   private async practice(
@@ -403,6 +558,31 @@ export class Run {
     this.built = null;
     this.policy = null;
   }
+}
+
+/** GRPO steps a run has done (a resumed trainer counts from its checkpoint). */
+const done = (b: Built) => b.trainer.steps + b.offset;
+
+/** Make the trainer's next optimiser update see a NaN gradient; returns the undo. */
+function poison(trainer: GrpoTrainer): () => void {
+  const opt = trainer.optimizer;
+  const apply = opt.apply.bind(opt);
+  opt.apply = async (grads) => {
+    opt.apply = apply;
+    const bad = tf.tidy(() => {
+      const out: tf.NamedTensorMap = {};
+      for (const [k, g] of Object.entries(grads)) out[k] = tf.mul(g, NaN);
+      return out;
+    });
+    try {
+      return await apply(bad);
+    } finally {
+      tf.dispose(Object.values(bad));
+    }
+  };
+  return () => {
+    opt.apply = apply;
+  };
 }
 
 /** Thrown out of a gate to abandon the step of a run that was stopped. */

@@ -2,17 +2,33 @@
 /**
  * The training worker: owns tfjs and the engine, so the page never runs a tensor op. A thin switch from
  * protocol messages onto runner.ts. Backend choice happens once, at init (the page's choice, or WebGPU → WebGL →
- * WASM → CPU); switching backend means a fresh worker. A lost WebGPU device is reported as an error.
+ * WASM → CPU); switching backend means a fresh worker. A lost WebGPU device (or one out of memory) is reported as
+ * 'device-lost': the page starts a fresh worker on the next backend and resumes the run from its last checkpoint.
+ * Also owns the saved runs (runsDb.ts: the only writer) and uploads (parsed and indexed here, all-or-nothing).
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
+import { buildRetriever } from '../engine/session';
 import { probeCheckpoint } from './checkpoints';
 import type { BackendPref } from './settings';
-import type { BrowserSettings, CorpusInfo, FromWorker, ToWorker } from './protocol';
-import { describe, loadCorpus, Run, type LoadedCorpus } from './runner';
+import type { BrowserSettings, CheckpointInfo, CorpusInfo, FromWorker, ToWorker } from './protocol';
+import {
+  checkpointFiles,
+  checkpointToFile,
+  runFromCheckpoint,
+  runFromFile,
+  runToFile,
+  CHECKPOINT_FILE_EXT,
+  RUN_FILE_EXT,
+  type ImportedRun,
+} from './runFile';
+import { unpackCheckpoint } from '../engine/checkpoint';
+import { describe, loadCorpus, Run, type LoadedCorpus, type RunOptions } from './runner';
+import { MAX_SAVED_RUNS, newRunId, RunsDb, type RunRecord } from './runsDb';
+import { parseDataset, parseUpload } from './upload';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
@@ -21,17 +37,64 @@ let currentRunId = 0;
 let ready: Promise<CorpusInfo[]> | null = null;
 let run: Run | null = null;
 const corpora = new Map<string, Promise<LoadedCorpus>>();
+/** Shipped corpora, then uploaded ones. */
+let corpusList: CorpusInfo[] = [];
+let checkpointInfos: CheckpointInfo[] = [];
+let db: RunsDb | null = null;
+let storageProblem: string | null = null;
+let deviceLost = false;
+
+type GpuDevice = {
+  lost?: Promise<{ message: string; reason?: string }>;
+  destroy?: () => void;
+  addEventListener?: (
+    type: 'uncapturederror',
+    f: (e: { error: { constructor: { name: string }; message: string } }) => void,
+  ) => void;
+};
+const gpuDevice = () => (tf.backend() as unknown as { device?: GpuDevice }).device;
+
+/** How an allocation failure reads when tfjs throws it rather than the device reporting it. */
+const GPU_OOM = /out of memory|failed to allocate|allocation failed/i;
+
+/** Give the run up on this device: the page restarts on the next backend from the last checkpoint. */
+function abandonDevice(message: string): void {
+  if (deviceLost) return;
+  deviceLost = true;
+  post({ type: 'device-lost', runId: currentRunId, message });
+}
 
 function watchDevice(): void {
-  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
+  const device = gpuDevice();
   void device?.lost?.then((info) =>
-    post({
-      type: 'error',
-      runId: currentRunId,
-      message: `the WebGPU device was lost (${info.message || 'no reason given'}): reload the page or choose another backend`,
-    }),
+    abandonDevice(`the WebGPU device was lost (${info.message || info.reason || 'no reason given'})`),
   );
+  // Out of GPU memory is reported as an uncaptured GPUOutOfMemoryError; the device is of no further use.
+  device?.addEventListener?.('uncapturederror', (e) => {
+    if (e.error.constructor.name === 'GPUOutOfMemoryError')
+      abandonDevice(`WebGPU ran out of memory (${e.error.message || 'no details'})`);
+  });
 }
+
+async function openDb(): Promise<void> {
+  try {
+    if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available here');
+    db = await RunsDb.open(indexedDB);
+  } catch (e) {
+    storageProblem = `runs are not saved: ${describe(e)}`;
+  }
+}
+
+async function postRuns(): Promise<void> {
+  try {
+    post({ type: 'runs', runs: db ? await db.listRuns() : [], storage: storageProblem });
+  } catch (e) {
+    post({ type: 'runs', runs: [], storage: `could not read the saved runs: ${describe(e)}` });
+  }
+}
+
+const postCorpora = (runId: number) =>
+  post({ type: 'corpora', runId, corpora: corpusList, checkpoints: checkpointInfos });
 
 /**
  * The wasm backend's multi-threaded build starts its pthread workers from a blob whose code fails once bundled
@@ -60,9 +123,14 @@ async function init(runId: number, want: BackendPref): Promise<CorpusInfo[]> {
   const list = (await res.json()) as CorpusInfo[];
   if (!Array.isArray(list) || !list.length) throw new Error('corpus/index.json lists no corpora');
   const probes = await Promise.all(list.map((c) => probeCheckpoint(baseUrl, c.name).catch(() => null)));
-  post({ type: 'corpora', runId, corpora: list, checkpoints: probes.filter((p) => p !== null) });
+  checkpointInfos = probes.filter((p) => p !== null);
+  await openDb();
+  const uploaded = db ? await db.listDatasets().catch(() => []) : [];
+  corpusList = list.concat(uploaded.map((d) => d.info));
+  postCorpora(runId);
   post({ type: 'status', runId, phase: 'idle', message: 'ready: press Play or a Step button to train' });
-  return list;
+  await postRuns();
+  return corpusList;
 }
 
 /** Loaded once per corpus name and shared by runs and the search inspector. */
@@ -73,6 +141,11 @@ function corpus(name: string): Promise<LoadedCorpus> {
       const list = await (ready ?? Promise.reject(new Error('worker not initialised')));
       const info = list.find((c) => c.name === name);
       if (!info) throw new Error(`unknown corpus "${name}"`);
+      const saved = name.startsWith('upload-') ? await db?.getDataset(name) : undefined;
+      if (saved) {
+        const data = parseDataset(saved.texts, { corpus: info.corpus, train: info.train, test: info.test });
+        return { info, data, retriever: buildRetriever(data.corpus) };
+      }
       return loadCorpus(baseUrl, info);
     })();
     p.catch(() => corpora.delete(name)); // a failed load may be retried
@@ -82,15 +155,178 @@ function corpus(name: string): Promise<LoadedCorpus> {
 }
 
 /** The run of `runId`, created (with these settings) if the page started a new one. */
-async function runFor(runId: number, settings: BrowserSettings): Promise<Run> {
+async function runFor(
+  runId: number,
+  settings: BrowserSettings,
+  opts: Omit<RunOptions, 'db'> = {},
+): Promise<Run> {
   if (!ready) throw new Error('worker not initialised');
   await ready;
   if (!run || run.runId !== runId) {
     run?.stop();
     currentRunId = runId;
-    run = new Run(runId, settings, () => corpus(settings.corpus), baseUrl, post);
+    let first = true;
+    const report = (m: FromWorker) => {
+      if (m.type === 'error' && tf.getBackend() === 'webgpu' && GPU_OOM.test(m.message))
+        abandonDevice(`WebGPU ran out of memory (${m.message})`);
+      if (deviceLost && m.type === 'error') return; // the page restarts on another backend
+      post(m);
+      if (m.type === 'saved' && first) {
+        first = false; // a new entry in the runs list
+        void (db?.prune(MAX_SAVED_RUNS, m.id) ?? Promise.resolve(0)).catch(() => 0).then(postRuns);
+      }
+    };
+    run = new Run(runId, settings, () => corpus(settings.corpus), baseUrl, report, { ...opts, db });
   }
   return run;
+}
+
+/** Continue a saved run: its history (up to the checkpoint) to the page, then the run, held or playing. */
+async function resume(runId: number, id: string, play: boolean): Promise<void> {
+  await ready;
+  if (!db) throw new Error(storageProblem ?? 'no saved runs here');
+  const [rec, snapshot] = await Promise.all([db.getRun(id), db.getCheckpoint(id)]);
+  if (!rec) throw new Error(`no saved run "${id}"`);
+  if (!snapshot) throw new Error(`"${rec.name}" has no checkpoint yet: it cannot be resumed`);
+  if (!corpusList.some((c) => c.name === rec.settings.corpus))
+    throw new Error(`"${rec.name}" trained on corpus "${rec.settings.corpus}", which is not loaded here`);
+  const record: RunRecord = {
+    ...rec,
+    metrics: rec.metrics.filter((m) => m.step <= snapshot.step),
+    evals: {
+      base: rec.evals.base,
+      points: rec.evals.points.filter((p) => p.step <= snapshot.step),
+    },
+    trajectories: rec.trajectories && rec.trajectories.step <= snapshot.step ? rec.trajectories : null,
+    steps: snapshot.step,
+  };
+  post({ type: 'restored', runId, record });
+  const r = await runFor(runId, record.settings, { preset: record.preset, resume: { record, snapshot } });
+  if (play) r.play();
+  else r.prepare();
+}
+
+async function exportRun(id: string, what: 'run' | 'checkpoint'): Promise<void> {
+  if (!db) throw new Error(storageProblem ?? 'no saved runs here');
+  await run?.flushSaves();
+  const [rec, snap] = await Promise.all([db.getRun(id), db.getCheckpoint(id)]);
+  if (!rec) throw new Error(`no saved run "${id}"`);
+  const stem = rec.name.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-|-$/g, '') || 'run';
+  let bytes: Uint8Array;
+  let fileName: string;
+  if (what === 'checkpoint') {
+    if (!snap) throw new Error(`"${rec.name}" has no checkpoint yet`);
+    bytes = checkpointToFile(snap);
+    fileName = `${stem}-step${snap.step}${CHECKPOINT_FILE_EXT}`;
+  } else {
+    const dataset = rec.settings.corpus.startsWith('upload-')
+      ? await db.getDataset(rec.settings.corpus)
+      : undefined;
+    bytes = runToFile(rec, snap, dataset);
+    fileName = `${stem}${RUN_FILE_EXT}`;
+  }
+  const buf = bytes.buffer as ArrayBuffer;
+  (self as unknown as Worker).postMessage({ type: 'exported', fileName, bytes: buf } satisfies FromWorker, [
+    buf,
+  ]);
+}
+
+/** A run file, or a checkpoint (bundle or CLI folder) as a new run at step 0 on the page's settings. */
+async function importFiles(
+  runId: number,
+  files: { name: string; bytes: ArrayBuffer }[],
+  settings: BrowserSettings,
+  preset: string,
+): Promise<void> {
+  await ready;
+  if (!db) throw new Error(storageProblem ?? 'runs cannot be saved here');
+  const chosen = files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }));
+  const ckpt = checkpointFiles(chosen);
+  const id = newRunId();
+  let got: ImportedRun;
+  if (ckpt) {
+    const label = chosen.length === 1 ? chosen[0].name : 'folder';
+    try {
+      unpackCheckpoint(ckpt).policy.dispose(); // a readable error now rather than at resume
+    } catch (e) {
+      throw new Error(`${label}: ${describe(e)}`, { cause: e });
+    }
+    const name = `${settings.corpus} · checkpoint ${label}`;
+    got = runFromCheckpoint(ckpt, settings, preset, id, name);
+  } else if (chosen.length === 1) {
+    got = runFromFile(chosen[0].bytes, chosen[0].name);
+  } else
+    throw new Error(
+      'choose one run file (.sr1run), one checkpoint file (.sr1ckpt), or the four files of a CLI checkpoint folder (config.json, weights.bin, tokenizer.json, run.json)',
+    );
+  const record: RunRecord = {
+    ...got.record,
+    id,
+    name: ckpt ? got.record.name : `${got.record.name} (imported)`,
+    updated: Date.now(),
+  };
+  if (got.dataset && !corpusList.some((c) => c.name === got.dataset!.name)) {
+    await db.putDataset(got.dataset);
+    corpusList = corpusList.concat(got.dataset.info);
+    postCorpora(runId);
+  }
+  if (got.snapshot) await db.putRunWithCheckpoint(record, got.snapshot);
+  else await db.putRun({ ...record, checkpointStep: null });
+  post({ type: 'notice', runId, level: 'info', message: `imported "${record.name}"` });
+  await postRuns();
+}
+
+async function upload(runId: number, files: { name: string; bytes: ArrayBuffer }[]): Promise<void> {
+  const list = await (ready ?? Promise.reject(new Error('worker not initialised')));
+  const progress = (message: string, fraction: number) =>
+    post({ type: 'upload', report: { state: 'progress', message, fraction, warnings: [] } });
+  try {
+    progress('reading files', 0);
+    const parsed = parseUpload(
+      files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })),
+      new Set(list.map((c) => c.name)),
+      progress,
+    );
+    progress(`indexing ${parsed.data.corpus.length} passages for search`, 0.9);
+    const loaded: LoadedCorpus = {
+      info: parsed.record.info,
+      data: parsed.data,
+      retriever: buildRetriever(parsed.data.corpus),
+    };
+    // Nothing changed until here: a failure above leaves the loaded corpora as they were.
+    if (db) await db.putDataset(parsed.record).catch(() => {});
+    corpora.set(loaded.info.name, Promise.resolve(loaded));
+    corpusList = corpusList.concat(loaded.info);
+    ready = Promise.resolve(corpusList);
+    postCorpora(runId);
+    post({
+      type: 'upload',
+      report: {
+        state: 'done',
+        message: `loaded ${loaded.info.title}: ${loaded.info.passages} passages, ${loaded.info.trainQuestions} training / ${loaded.info.testQuestions} held-out questions`,
+        warnings: parsed.warnings,
+        corpus: loaded.info.name,
+      },
+    });
+  } catch (e) {
+    post({ type: 'upload', report: { state: 'failed', message: describe(e), warnings: [] } });
+  }
+}
+
+function debugFault(runId: number, fault: 'lose-device' | 'crash' | 'nan'): void {
+  if (fault === 'crash') {
+    setTimeout(() => {
+      throw new Error('simulated worker crash');
+    }, 0);
+    return;
+  }
+  if (fault === 'nan') {
+    if (run && run.runId === runId) run.poisonNextUpdate();
+    return;
+  }
+  const device = gpuDevice();
+  if (device?.destroy) device.destroy();
+  else post({ type: 'notice', runId, level: 'warn', message: 'no WebGPU device to lose on this backend' });
 }
 
 async function handle(m: ToWorker): Promise<void> {
@@ -102,10 +338,38 @@ async function handle(m: ToWorker): Promise<void> {
       await ready;
       return;
     case 'play':
-      (await runFor(m.runId, m.settings)).play();
+      (await runFor(m.runId, m.settings, { preset: m.preset })).play();
       return;
     case 'step':
-      (await runFor(m.runId, m.settings)).step(m.grain);
+      (await runFor(m.runId, m.settings, { preset: m.preset })).step(m.grain);
+      return;
+    case 'resume':
+      await resume(m.runId, m.id, m.play);
+      return;
+    case 'runs':
+      await ready;
+      await postRuns();
+      return;
+    case 'rename':
+      await db?.renameRun(m.id, m.name);
+      await postRuns();
+      return;
+    case 'delete':
+      if (run?.savedId === m.id) throw new Error('this run is the one training now: reset it first');
+      await db?.deleteRun(m.id);
+      await postRuns();
+      return;
+    case 'export':
+      await exportRun(m.id, m.what);
+      return;
+    case 'import':
+      await importFiles(m.runId, m.files, m.settings, m.preset);
+      return;
+    case 'upload':
+      await upload(m.runId, m.files);
+      return;
+    case 'debug':
+      debugFault(m.runId, m.fault);
       return;
     case 'pause':
       if (run && run.runId === m.runId) run.pause();
@@ -159,7 +423,12 @@ async function handle(m: ToWorker): Promise<void> {
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
-  handle(m).catch((err: unknown) =>
-    post({ type: 'error', runId: m.runId ?? currentRunId, message: describe(err) }),
-  );
+  handle(m).catch((err: unknown) => {
+    if (deviceLost) return; // the page restarts on another backend; failures of the lost device are expected
+    const message = describe(err);
+    // Runs-list chores fail without stopping training.
+    if (['rename', 'delete', 'export', 'import'].includes(m.type))
+      post({ type: 'notice', runId: m.runId ?? currentRunId, level: 'warn', message });
+    else post({ type: 'error', runId: m.runId ?? currentRunId, message });
+  });
 };

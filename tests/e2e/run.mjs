@@ -1,14 +1,17 @@
 // End-to-end check of the built app in headless Chromium (Debian's /usr/bin/chromium via playwright-core).
 // Usage: npx vite build && node tests/e2e/run.mjs   (env E2E_TIMEOUT_S scales the generous waits; default 900)
-// Serves dist/ with scripts/serve.mjs on a free port and opens /?preset=test (a tiny run). Checks: no console
+// Serves dist/ with scripts/serve.mjs on a free port and opens /?preset=test&base=checkpoint (a tiny run from the shipped base policy). Checks: no console
 // errors; the WebGPU badge; Play streams rollout tokens and a step yields curves and a trajectory with search +
 // information; Pause holds; token details on hover; "+1 token" adds exactly one token to every generating rollout;
 // "+1 update" applies exactly one update; a clicked search shows what it retrieved; before/after; the search
 // inspector; no long task over 200 ms on the main thread once the model is loaded; a shared link restores the
 // settings; a backend switch; the shipped-checkpoint path (a tiny checkpoint made here by the CLI, served through a
 // route) and its fallback (no checkpoint: built in the browser with a progress bar); readable errors for bad data
-// and bad link settings. Never asserts on training speed. Saves a screenshot to $E2E_SCREENSHOT (the README's is
+// and bad link settings; saved runs (a reload resumes with its history), uploads (a bad one names file and line and
+// leaves the loaded corpus answering; HTML in a passage shows as text), and faults (a lost WebGPU device falls back
+// to WASM and a crashed worker restarts, both resuming from the checkpoint). Never asserts on training speed. Saves a screenshot to $E2E_SCREENSHOT (the README's is
 // refreshed with E2E_SCREENSHOT=docs/screenshot.png), else dist/e2e-screenshot.png.
+// E2E_ONLY=regex runs only the checks whose names match (for working on one; the others are not counted).
 // Prints "E2E: N passed, M failed" last and exits non-zero on any failure. Server and browser are always stopped.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +32,10 @@ const results = [];
 const consoleErrors = new Set();
 const log = (s) => process.stdout.write(`${s}\n`);
 
+const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
+
 async function check(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -145,6 +151,60 @@ const cells = (p) =>
     els.map((e) => ({ gen: Number(e.dataset.gen), took: e.dataset.took === '1', state: e.dataset.state })),
   );
 const stripStep = (p) => p.locator('[data-testid=rollout-strip]').getAttribute('data-step');
+const stepCount = async (p) => Number(await p.locator('[data-testid=step-count]').innerText());
+const curvePoints = (p) => p.locator('[data-testid=spark]').first().getAttribute('data-points').then(Number);
+/** Wait until the status says the run holds after exactly `step` GRPO steps. */
+const heldAfter = (p, step) =>
+  p.waitForFunction(
+    (n) =>
+      document.querySelector('[data-testid=error]') !== null ||
+      document.querySelector('[data-testid=status]')?.textContent === `paused after GRPO step ${n}`,
+    step,
+    { timeout: LONG, polling: 200 },
+  );
+/** Wait until the runs list says the run training here has a checkpoint at `step`. */
+const checkpointAt = (p, step) =>
+  p.waitForFunction(
+    (n) =>
+      [...document.querySelectorAll('[data-testid=saved-run]')].some(
+        (el) => el.textContent.includes('training here') && el.textContent.includes(`checkpoint at ${n}`),
+      ),
+    step,
+    { timeout: LONG, polling: 200 },
+  );
+/** Play until at least one GRPO step is done, then pause; returns the step it holds after. */
+async function trainAndPause(p) {
+  await p.click('[data-testid=play]');
+  await p.waitForFunction(
+    () =>
+      document.querySelector('[data-testid=error]') !== null ||
+      Number(document.querySelector('[data-testid=step-count]')?.textContent) >= 1,
+    null,
+    { timeout: LONG, polling: 250 },
+  );
+  await failOnError(p);
+  await p.click('[data-testid=pause]');
+  const status = () => p.locator('[data-testid=status]').innerText();
+  await p.waitForFunction(
+    () =>
+      document.querySelector('[data-testid=error]') !== null ||
+      document.querySelector('[data-testid=status]')?.textContent?.startsWith('paused'),
+    null,
+    { timeout: LONG, polling: 200 },
+  );
+  await failOnError(p);
+  if (!/^paused after GRPO step \d+$/.test(await status())) {
+    // Held mid-step: finish this step's update, then hold at the step boundary.
+    const seq = await holdSeq(p);
+    await p.click('[data-testid=step-update]');
+    await nextHold(p, seq);
+    await failOnError(p);
+    if (!/^paused after GRPO step \d+$/.test(await status())) throw new Error(`status: ${await status()}`);
+  }
+  return stepCount(p);
+}
+const jsonl = (rows) => Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
 const failOnError = async (p) => {
   if (await p.locator('[data-testid=error]').count())
     throw new Error(await p.locator('[data-testid=error]').innerText());
@@ -185,7 +245,7 @@ async function main() {
     watchConsole(page, 'page');
     page.on('worker', (w) => watchConsole(w, 'worker'));
     page.on('pageerror', (e) => consoleErrors.add(`[pageerror] ${e.message}`));
-    const url = `${origin}/?preset=test${process.env.E2E_QUERY ?? ''}`;
+    const url = `${origin}/?preset=test&base=checkpoint${process.env.E2E_QUERY ?? ''}`;
     log(`E2E against ${url}`);
     let loadedAt = Infinity;
 
@@ -490,6 +550,260 @@ async function main() {
         await p.close();
       }
     });
+
+    // One page for the saved-run and fault checks (each new page would build its own base policy).
+    const faultCtx = await browser.newContext();
+    const fp = await faultCtx.newPage();
+    watchConsole(fp, 'saved-run page');
+    let held = -1;
+    await check('a reload mid-run offers to resume; history intact, training continues', async () => {
+      await fp.goto(`${url}&evalEvery=0&baseSteps=2`);
+      await ready(fp);
+      const step = await trainAndPause(fp);
+      await checkpointAt(fp, step);
+      const points = await curvePoints(fp);
+      await fp.reload();
+      await fp.waitForSelector('[data-testid=resume-offer]', { timeout: LONG });
+      const offer = await fp.locator('[data-testid=resume-offer]').innerText();
+      if (!offer.includes(`GRPO step ${step}`)) throw new Error(`offer: ${offer}`);
+      await fp.click('[data-testid=resume]');
+      await heldAfter(fp, step);
+      await failOnError(fp);
+      if ((await stepCount(fp)) !== step || (await curvePoints(fp)) !== points)
+        throw new Error(
+          `after resume: step ${await stepCount(fp)}, ${await curvePoints(fp)} points; want ${step}, ${points}`,
+        );
+      if (!(await fp.locator('[data-testid=trajectory] .tok').count()))
+        throw new Error('no saved trajectory shown');
+      if (!/resumed at GRPO step/.test(await fp.locator('[data-testid=base-info]').innerText()))
+        throw new Error('base info does not say the run was resumed');
+      await fp.click('[data-testid=step-update]');
+      await heldAfter(fp, step + 1);
+      await failOnError(fp);
+      if ((await curvePoints(fp)) !== points + 1)
+        throw new Error(`curve has ${await curvePoints(fp)} points`);
+      held = step + 1;
+    });
+
+    await check(
+      'a lost WebGPU device falls back to WASM and a crashed worker restarts, both from the checkpoint',
+      async () => {
+        if (held < 0) throw new Error('needs the run of the previous check');
+        if (!(await fp.locator('[data-testid=backend-badge]').innerText()).includes('WebGPU'))
+          throw new Error('not on WebGPU');
+        await checkpointAt(fp, held);
+        await fp.evaluate(() => window.__playground.debug('lose-device'));
+        await fp.waitForFunction(
+          () => document.querySelector('[data-testid=backend-badge]')?.textContent?.includes('WASM'),
+          null,
+          { timeout: LONG },
+        );
+        await heldAfter(fp, held);
+        await failOnError(fp);
+        const notices = (await fp.locator('[data-testid=notice]').allInnerTexts()).join(' | ');
+        if (
+          !/WebGPU device was lost.*continuing on WASM from the last checkpoint \(GRPO step \d+\)/.test(
+            notices,
+          )
+        )
+          throw new Error(`notices: ${notices}`);
+        await fp.click('[data-testid=step-update]');
+        await heldAfter(fp, held + 1);
+        await failOnError(fp);
+        await checkpointAt(fp, held + 1);
+        await fp.evaluate(() => window.__playground.debug('crash'));
+        await fp.waitForFunction(
+          () =>
+            [...document.querySelectorAll('[data-testid=notice]')].some((n) =>
+              /training worker failed.*continuing from the last checkpoint/.test(n.textContent),
+            ),
+          null,
+          { timeout: LONG },
+        );
+        await heldAfter(fp, held + 1);
+        await failOnError(fp);
+        if ((await curvePoints(fp)) !== held + 1)
+          throw new Error(`curve has ${await curvePoints(fp)} points`);
+        // The restarted worker stays on the fallback backend (the saved run's settings do not undo it).
+        if (!(await fp.locator('[data-testid=backend-badge]').innerText()).includes('WASM'))
+          throw new Error(
+            `after the restart: ${await fp.locator('[data-testid=backend-badge]').innerText()}`,
+          );
+      },
+    );
+
+    await check(
+      'a saved run exports to one file and imports again (then renamed, compared); its checkpoint exports for the CLI',
+      async () => {
+        if (held < 0) throw new Error('needs the run of the previous checks');
+        const run = fp.locator('[data-testid=saved-run]', { hasText: 'training here' });
+        const [runFile] = await Promise.all([
+          fp.waitForEvent('download', { timeout: 60_000 }),
+          run.locator('[data-testid=run-export]').click(),
+        ]);
+        const runPath = path.join(tmp, runFile.suggestedFilename());
+        await runFile.saveAs(runPath);
+        const [ckptFile] = await Promise.all([
+          fp.waitForEvent('download', { timeout: 60_000 }),
+          run.locator('[data-testid=run-export-checkpoint]').click(),
+        ]);
+        const ckptPath = path.join(tmp, ckptFile.suggestedFilename());
+        await ckptFile.saveAs(ckptPath);
+        const head = fs.readFileSync(ckptPath).subarray(0, 200).toString('latin1');
+        if (!head.startsWith('SR1BUNDLE1\n{"kind":"checkpoint"') || !head.includes('"weights.bin"'))
+          throw new Error(`checkpoint file starts ${JSON.stringify(head.slice(0, 60))}`);
+        const before = await fp.locator('[data-testid=saved-run]').count();
+        await fp.setInputFiles('[data-testid=run-import]', runPath);
+        await fp.waitForFunction(
+          (n) => document.querySelectorAll('[data-testid=saved-run]').length === n + 1,
+          before,
+          { timeout: 60_000 },
+        );
+        const names = await fp.locator('[data-testid=run-name]').allInnerTexts();
+        if (!names.some((n) => n.endsWith('(imported)'))) throw new Error(`runs: ${names.join(' / ')}`);
+        // Rename the import, then compare the two runs' curves.
+        const imported = fp.locator('[data-testid=saved-run]', { hasText: '(imported)' });
+        await imported.getByRole('button', { name: 'rename' }).click();
+        await fp.fill('[data-testid=run-name-input]', 'workshop copy');
+        await fp.press('[data-testid=run-name-input]', 'Enter');
+        await fp.locator('[data-testid=run-name]', { hasText: 'workshop copy' }).waitFor({ timeout: 60_000 });
+        await fp
+          .locator('[data-testid=saved-run]', { hasText: 'workshop copy' })
+          .locator('[data-testid=run-compare]')
+          .check();
+        await run.locator('[data-testid=run-compare]').check();
+        const lines = await fp.locator('[data-testid=compare-curves] polyline').count();
+        if (lines !== 2) throw new Error(`compare shows ${lines} curves`);
+      },
+    );
+    await check('a CLI checkpoint folder imports as a run and trains in the browser', async () => {
+      if (held < 0) throw new Error('needs the run of the previous checks');
+      const dir = await checkpoint;
+      const names = ['config.json', 'weights.bin', 'tokenizer.json', 'run.json'];
+      await fp.setInputFiles(
+        '[data-testid=run-import]',
+        names.map((n) => path.join(dir, n)),
+      );
+      const item = fp.locator('[data-testid=saved-run]', { hasText: 'checkpoint folder' });
+      await item.waitFor({ timeout: 60_000 });
+      if (!/checkpoint at 0/.test(await item.innerText())) throw new Error(await item.innerText());
+      await item.locator('[data-testid=run-resume]').click();
+      await heldAfter(fp, 0);
+      await failOnError(fp);
+      await fp.click('[data-testid=step-update]');
+      await heldAfter(fp, 1);
+      await failOnError(fp);
+      if (!/imported checkpoint/.test(await fp.locator('[data-testid=base-info]').innerText()))
+        throw new Error(await fp.locator('[data-testid=base-info]').innerText());
+    });
+
+    await check('a NaN gradient skips the update: a notice, a mark on the curves', async () => {
+      if (held < 0) throw new Error('needs the run of the previous checks');
+      const step = await stepCount(fp);
+      await fp.evaluate(() => window.__playground.debug('nan'));
+      await fp.click('[data-testid=step-update]');
+      await heldAfter(fp, step + 1);
+      await failOnError(fp);
+      const notices = (await fp.locator('[data-testid=notice]').allInnerTexts()).join(' | ');
+      if (!new RegExp(`GRPO step ${step + 1}: 1 of \\d+ updates skipped \\(NaN or Inf`).test(notices))
+        throw new Error(`notices: ${notices}`);
+      if (!(await fp.locator('[data-testid=skip-mark]').count())) throw new Error('no mark on the curves');
+      const note = await fp.locator('[data-testid=skipped-steps]').innerText();
+      if (!note.includes(String(step + 1))) throw new Error(`note: ${note}`);
+    });
+    await faultCtx.close();
+
+    await check(
+      'uploads: a bad file names file and line, the loaded corpus still answers; HTML shows as text',
+      async () => {
+        const ctx = await browser.newContext();
+        try {
+          const p = await ctx.newPage();
+          watchConsole(p, 'upload page');
+          await p.goto(`${origin}/?preset=test&corpus=countries`);
+          await ready(p);
+          const corpus = jsonl([
+            {
+              id: '1',
+              contents:
+                '"Zorvak"\nZorvak is the capital of <b>Quelaria</b> <img src=x onerror="window.__xss=1">.',
+            },
+            { id: '2', contents: '"Telmar"\nTelmar lies on the Brelle river.' },
+          ]);
+          const put = (files) => p.setInputFiles('[data-testid=upload-input]', files);
+          const uploadError = async () => {
+            await p.waitForSelector('[data-testid=upload-error]', { timeout: 60_000 });
+            return p.locator('[data-testid=upload-error]').innerText();
+          };
+          await put([
+            { name: 'corpus.jsonl', mimeType: 'application/json', buffer: corpus },
+            {
+              name: 'qa.jsonl',
+              mimeType: 'application/json',
+              buffer: Buffer.from(
+                '{"id":"q1","question":"capital of Quelaria?","golden_answers":["Zorvak"]}\n{"id": "q2", \n',
+              ),
+            },
+          ]);
+          let text = await uploadError();
+          if (!/qa\.jsonl line 2: invalid JSON/.test(text)) throw new Error(`error: ${text}`);
+          await put([
+            {
+              name: 'latin1.jsonl',
+              mimeType: 'text/plain',
+              buffer: Buffer.from([0x7b, 0x7d, 0x0a, 0xe9, 0x0a]),
+            },
+          ]);
+          await p.waitForFunction(() =>
+            /latin1/.test(document.querySelector('[data-testid=upload-error]')?.textContent ?? ''),
+          );
+          text = await uploadError();
+          if (!/latin1\.jsonl line 2: not valid UTF-8/.test(text)) throw new Error(`error: ${text}`);
+          if ((await p.locator('[data-testid=corpus-select]').inputValue()) !== 'countries')
+            throw new Error('the corpus changed after a failed upload');
+          await p.fill('[data-testid=search-input]', 'capital city');
+          await p.click('[data-testid=search-button]');
+          await p.waitForSelector('[data-testid=search-hit]', { timeout: 60_000 });
+          // A good upload whose QA answers never occur in the corpus: loaded, with a warning; its HTML is text.
+          await put([
+            { name: 'corpus.jsonl', mimeType: 'application/json', buffer: corpus },
+            {
+              name: 'qa.jsonl',
+              mimeType: 'application/json',
+              buffer: jsonl([
+                { id: 'q1', question: 'what is the capital of quelaria?', golden_answers: ['Nowhere'] },
+                { id: 'q2', question: 'where does telmar lie?', golden_answers: ['Atlantis'] },
+              ]),
+            },
+          ]);
+          await p.waitForSelector('[data-testid=upload-done]', { timeout: 60_000 });
+          const warn = (await p.locator('[data-testid=upload-warning]').allInnerTexts()).join(' ');
+          if (!/none of the \d+ questions has an answer that occurs in corpus\.jsonl/.test(warn))
+            throw new Error(`warnings: ${warn}`);
+          await p.waitForFunction(() =>
+            document.querySelector('[data-testid=corpus-select]')?.value?.startsWith('upload-'),
+          );
+          await p.fill('[data-testid=search-input]', 'capital quelaria');
+          await p.click('[data-testid=search-button]');
+          await p.waitForFunction(
+            () =>
+              [...document.querySelectorAll('[data-testid=search-hit]')].some((h) =>
+                h.textContent.includes('Zorvak'),
+              ),
+            null,
+            { timeout: 60_000 },
+          );
+          const hit = p.locator('[data-testid=search-hit]', { hasText: 'Zorvak' }).first();
+          const hitText = await hit.innerText();
+          if (!hitText.includes('<b>Quelaria</b>') || !hitText.includes('<img src=x'))
+            throw new Error(`passage not shown as text: ${hitText}`);
+          if ((await hit.locator('b, img').count()) || (await p.evaluate(() => window.__xss)))
+            throw new Error('passage HTML was interpreted');
+        } finally {
+          await ctx.close();
+        }
+      },
+    );
 
     await check('no console errors during the run', async () => {
       if (consoleErrors.size) throw new Error([...consoleErrors].join(' | '));
