@@ -7,6 +7,7 @@ import { useStore } from 'zustand';
 import { BeforeAfter } from './components/BeforeAfter';
 import { Controls } from './components/Controls';
 import { ErrorBanner } from './components/ErrorBanner';
+import { ExperimentsPanel } from './components/ExperimentsPanel';
 import { GroupView } from './components/GroupView';
 import { Header } from './components/Header';
 import { MetricsPanel } from './components/MetricsPanel';
@@ -53,6 +54,7 @@ export function App({ store, actions }: AppProps) {
   const resumeOffer = useStore(store, (s) => s.resumeOffer);
   const notices = useStore(store, (s) => s.notices);
   const upload = useStore(store, (s) => s.upload);
+  const experiment = useStore(store, (s) => s.experiment);
 
   const running = phase === 'loading' || phase === 'base' || phase === 'training';
   const shareUrl = `${location.origin}${location.pathname}?${settingsToQuery(preset, settings)}`;
@@ -96,7 +98,7 @@ export function App({ store, actions }: AppProps) {
           <GroupView store={store} actions={actions} />
         </div>
         <div className="col">
-          <MetricsPanel metrics={metrics} evals={evals} />
+          <MetricsPanel metrics={metrics} evals={evals} algo={settings.algo} />
           <SearchInspector
             hits={search.hits}
             query={search.query}
@@ -107,6 +109,13 @@ export function App({ store, actions }: AppProps) {
             onSearch={actions.search}
           />
           <BeforeAfter compare={compare} vocab={vocab} disabled={!base} onCompare={actions.compare} />
+          <ExperimentsPanel
+            experiment={experiment}
+            busy={running}
+            onRun={actions.runExperiment}
+            onStop={actions.reset}
+            onExport={actions.exportExperiment}
+          />
           <UploadPanel upload={upload} disabled={phase === 'starting'} onUpload={actions.upload} />
           <RunsPanel
             runs={savedRuns}

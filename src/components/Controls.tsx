@@ -36,7 +36,11 @@ const STEPS: { grain: Grain; label: string; help: string }[] = [
     label: '+1 group',
     help: 'run until every rollout of the group is done (before the update)',
   },
-  { grain: 'update', label: '+1 update', help: 'run until the next GRPO update has been applied' },
+  {
+    grain: 'update',
+    label: '+1 update',
+    help: 'run until the next RL update (GRPO or PPO) has been applied',
+  },
 ];
 
 export function Controls(p: ControlsProps) {
@@ -94,7 +98,8 @@ export function Controls(p: ControlsProps) {
           ↺ Reset
         </button>
         <span className="step-count">
-          GRPO step <strong data-testid="step-count">{p.steps}</strong>
+          {p.settings.algo === 'ppo' ? 'PPO' : 'GRPO'} step{' '}
+          <strong data-testid="step-count">{p.steps}</strong>
         </span>
       </div>
       <div className="row step-row" role="group" aria-label="step">

@@ -36,7 +36,7 @@ export function Header({ backend, want, rate, phase, message, holdSeq, onBackend
       <div>
         <h1>Search-R1 Playground</h1>
         <p className="tagline">
-          A tiny policy learns, by RL (GRPO), to call a search engine — in your browser.
+          A tiny policy learns, by RL (GRPO or PPO), to call a search engine — in your browser.
         </p>
       </div>
       <div className="header-status">

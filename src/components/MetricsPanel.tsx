@@ -2,8 +2,9 @@
  * Live training curves, one sparkline per series (reward, held-out EM, KL, entropy, clip fraction, response
  * length, valid searches, throughput, and the collapse signals: groups with reward spread, distinct answers, the
  * top answer's share), and a table of the latest steps. Steps whose update was skipped (NaN or Inf gradient) are
- * marked on every curve and in the table. Redrawn once per GRPO step, never per token. Presentational.
+ * marked on every curve and in the table. Redrawn once per RL step, never per token. Presentational.
  */
+import type { Algo } from '../engine/config';
 import type { StepMetrics } from '../engine/trainer';
 import type { EvalPoint } from '../workers/protocol';
 import { Sparkline } from './Sparkline';
@@ -12,6 +13,8 @@ import './MetricsPanel.css';
 export interface MetricsPanelProps {
   metrics: readonly StepMetrics[];
   evals: { base: EvalPoint | null; points: readonly EvalPoint[] };
+  /** The run's algorithm (names the steps). */
+  algo?: Algo;
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
@@ -29,9 +32,16 @@ const SERIES: { key: keyof StepMetrics; label: string; format?: (v: number) => s
   { key: 'topAnswerShare', label: 'top answer share', format: pct },
 ];
 
+/** PPO's critic curves (engine/ppo.ts PpoStepMetrics), shown under PPO. */
+const PPO_SERIES: { key: string; label: string }[] = [
+  { key: 'valueLoss', label: 'value loss (critic)' },
+  { key: 'explainedVariance', label: 'explained variance (critic)' },
+];
+
 const TABLE_ROWS = 6;
 
-export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
+export function MetricsPanel({ metrics, evals, algo = 'grpo' }: MetricsPanelProps) {
+  const name = algo === 'ppo' ? 'PPO' : 'GRPO';
   const recent = metrics.slice(-TABLE_ROWS).reverse();
   const evalPoints = (evals.base ? [evals.base] : []).concat(evals.points);
   const last = metrics[metrics.length - 1];
@@ -39,7 +49,10 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
   return (
     <section className="panel" aria-labelledby="metrics-title">
       <h2 id="metrics-title">
-        Curves <span className="muted">({metrics.length} GRPO steps)</span>
+        Curves{' '}
+        <span className="muted">
+          ({metrics.length} {name} steps)
+        </span>
       </h2>
       <div className="sparks" data-testid="curves">
         {SERIES.slice(0, 1).map((s) => (
@@ -64,6 +77,16 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
             marks={marks}
           />
         ))}
+        {algo === 'ppo'
+          ? PPO_SERIES.map((s) => (
+              <Sparkline
+                key={s.key}
+                label={s.label}
+                values={metrics.map((m) => (m as unknown as Record<string, number>)[s.key] ?? NaN)}
+                marks={marks}
+              />
+            ))
+          : null}
       </div>
       {evalPoints.length ? (
         <p className="muted small">
@@ -73,7 +96,7 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
       ) : null}
       {marks.length ? (
         <p className="warn-text small" data-testid="skipped-steps">
-          Updates skipped (NaN or Inf in the gradient; weights unchanged) in GRPO step
+          Updates skipped (NaN or Inf in the gradient; weights unchanged) in {name} step
           {marks.length > 1 ? 's' : ''} {marks.map((i) => metrics[i].step).join(', ')}.
         </p>
       ) : null}
@@ -125,7 +148,7 @@ export function MetricsPanel({ metrics, evals }: MetricsPanelProps) {
           </table>
         </div>
       ) : (
-        <p className="muted">No GRPO step yet.</p>
+        <p className="muted">No {name} step yet.</p>
       )}
     </section>
   );

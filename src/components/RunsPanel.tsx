@@ -32,7 +32,7 @@ function CompareCurves({ runs }: { runs: readonly RunSummary[] }) {
   const y = (v: number) => h - pad - ((v - min) / (max - min || 1)) * (h - 2 * pad);
   return (
     <figure className="compare-curves" data-testid="compare-curves">
-      <figcaption className="small">reward per GRPO step</figcaption>
+      <figcaption className="small">reward per RL step</figcaption>
       <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label="reward curves of two runs">
         {runs.map((r, k) => (
           <polyline

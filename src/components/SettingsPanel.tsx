@@ -1,11 +1,14 @@
 /**
- * Every engine setting with the paper's value beside it, grouped (rollout, GRPO, run). Numbers are committed on
+ * Every engine setting with the paper's value beside it, grouped (rollout, GRPO or PPO, PPO's critic when PPO is chosen, run). Numbers are committed on
  * Enter or blur; a value out of range is reported, not applied. Any change resets the run. The page's URL always
  * holds the full settings, so the link below is the run's shareable address. Presentational.
  */
+import type { Algo } from '../engine/config';
 import {
+  paperValue,
   SETTING_SPECS,
   settingError,
+  settingShown,
   type BrowserSettings,
   type NumberSpec,
   type SettingGroup,
@@ -20,18 +23,20 @@ export interface SettingsPanelProps {
   onError(message: string): void;
 }
 
-const GROUPS: { group: SettingGroup; title: string }[] = [
-  { group: 'rollout', title: 'rollout' },
-  { group: 'grpo', title: 'GRPO' },
-  { group: 'run', title: 'run' },
+/** Group titles; the shared RL group is named after the chosen algorithm. */
+const GROUPS: { group: SettingGroup; title: (algo: Algo) => string }[] = [
+  { group: 'rollout', title: () => 'rollout' },
+  { group: 'grpo', title: (a) => (a === 'ppo' ? 'PPO' : 'GRPO') },
+  { group: 'ppo', title: () => 'PPO critic and GAE' },
+  { group: 'run', title: () => 'run' },
 ];
 
-function paperText(spec: SettingSpec): string | null {
-  if (spec.paper === undefined) return null;
-  if (typeof spec.paper === 'boolean') return spec.paper ? 'on' : 'off';
-  if (spec.kind === 'choice')
-    return spec.options.find((o) => o.value === spec.paper)?.label ?? String(spec.paper);
-  return String(spec.paper);
+function paperText(spec: SettingSpec, algo: Algo): string | null {
+  const paper = paperValue(spec, algo);
+  if (paper === undefined) return null;
+  if (typeof paper === 'boolean') return paper ? 'on' : 'off';
+  if (spec.kind === 'choice') return spec.options.find((o) => o.value === paper)?.label ?? String(paper);
+  return String(paper);
 }
 
 function NumberField({
@@ -74,7 +79,7 @@ function NumberField({
 }
 
 function Field({ spec, p }: { spec: SettingSpec; p: SettingsPanelProps }) {
-  const paper = paperText(spec);
+  const paper = paperText(spec, p.settings.algo);
   const value = p.settings[spec.key];
   let control;
   if (spec.kind === 'number') {
@@ -119,14 +124,19 @@ export function SettingsPanel(p: SettingsPanelProps) {
         Settings <span className="muted small">(a change resets the run; hover a name for what it does)</span>
       </h2>
       <fieldset className="settings-groups" disabled={p.disabled}>
-        {GROUPS.map((g) => (
-          <fieldset key={g.group} className="settings">
-            <legend>{g.title}</legend>
-            {SETTING_SPECS.filter((s) => s.group === g.group && s.key !== 'backend').map((s) => (
-              <Field key={s.key} spec={s} p={p} />
-            ))}
-          </fieldset>
-        ))}
+        {GROUPS.map((g) => {
+          const specs = SETTING_SPECS.filter(
+            (s) => s.group === g.group && s.key !== 'backend' && settingShown(s, p.settings.algo),
+          );
+          return specs.length ? (
+            <fieldset key={g.group} className="settings" data-testid={`settings-${g.group}`}>
+              <legend>{g.title(p.settings.algo)}</legend>
+              {specs.map((s) => (
+                <Field key={s.key} spec={s} p={p} />
+              ))}
+            </fieldset>
+          ) : null;
+        })}
       </fieldset>
       <p className="small share">
         Share this run:{' '}

@@ -32,6 +32,7 @@ export function TrajectoryView({ store, actions }: TrajectoryViewProps) {
   const [hover, setHover] = useState<{ row: number; i: number } | null>(null);
   const row = useStore(store, (s) => s.selection.row);
   const masking = useStore(store, (s) => s.settings.maskInformation);
+  const algo = useStore(store, (s) => (s.settings.algo === 'ppo' ? 'PPO' : 'GRPO'));
   const showTags = useStore(store, (s) => s.showTags);
   const [step, of, question, golden, answer, reward, advantage, done] = useStore(
     store,
@@ -58,7 +59,7 @@ export function TrajectoryView({ store, actions }: TrajectoryViewProps) {
       <h2 id="traj-title">
         Trajectory{' '}
         <span className="muted">
-          (rollout {of ? row + 1 : '–'} of {of}, GRPO step {step || '–'})
+          (rollout {of ? row + 1 : '–'} of {of}, {algo} step {step || '–'})
         </span>
       </h2>
       <ul className="legend">

@@ -7,6 +7,7 @@
  * has no bundler- or DOM-specific code.
  */
 import { BACKEND_ORDER, type BackendName } from '../engine/backend';
+import { experimentToJson, experimentToSvg, variantRuns } from '../workers/experiments';
 import { presetSettings, type PresetName } from '../workers/presets';
 import type {
   BrowserSettings,
@@ -17,9 +18,13 @@ import type {
   ToWorker,
 } from '../workers/protocol';
 import type { BackendPref } from '../workers/settings';
-import { validateSettings } from '../workers/settings';
+import { validateSettings, withAlgo } from '../workers/settings';
 import type { Grain } from '../workers/stepper';
-import { addNotice, applyMessage, freshRun, type AppStore } from './state';
+import { addNotice, applyMessage, freshRun, type AppState, type AppStore } from './state';
+
+/** An experiment that a new run interrupts stops showing as running. */
+const stopExperiment = (s: AppState): Partial<AppState> =>
+  s.experiment.running ? { experiment: { ...s.experiment, running: false, active: null } } : {};
 
 export interface Actions {
   play(): void;
@@ -47,6 +52,10 @@ export interface Actions {
   dismissNotice(id: number): void;
   /** Simulate a fault (tests and workshops). */
   debug(fault: DebugFault): void;
+  /** Train the chosen variants (experiments.ts VARIANTS ids) of the current settings, `updates` steps each. */
+  runExperiment(variants: string[], updates: number): void;
+  /** Download the experiment's results as JSON or its charts as an SVG image. */
+  exportExperiment(format: 'json' | 'svg'): void;
 }
 
 /** The backend to continue on when `lost` stops working (WebGL is skipped, as selectBackend does). */
@@ -92,6 +101,7 @@ export function connectWorker(
     store.setState({
       runId,
       ...freshRun(),
+      ...stopExperiment(s),
       backend: null,
       phase: 'starting',
       message: `restarting the training worker${backend ? ` on ${backend}` : ''}…`,
@@ -101,7 +111,10 @@ export function connectWorker(
     const on = backend ? ` on ${backend.toUpperCase()}` : '';
     if (cur && cur.checkpointStep !== null) {
       send({ type: 'resume', runId, id: cur.id, play: playing });
-      notice('warn', `${why}: continuing${on} from the last checkpoint (GRPO step ${cur.checkpointStep})`);
+      notice(
+        'warn',
+        `${why}: continuing${on} from the last checkpoint (${s.settings.algo === 'ppo' ? 'PPO' : 'GRPO'} step ${cur.checkpointStep})`,
+      );
     } else notice('warn', `${why}: the worker was restarted${on}; the run had no checkpoint yet`);
     return true;
   };
@@ -146,6 +159,7 @@ export function connectWorker(
     store.setState({
       runId,
       ...freshRun(),
+      ...stopExperiment(store.getState()),
       phase: 'idle',
       message: 'reset: press Play or a Step button to train',
     });
@@ -166,7 +180,22 @@ export function connectWorker(
 
   const changeSettings = (patch: Partial<BrowserSettings>) => {
     const before = store.getState().settings;
-    store.setState((s) => ({ settings: { ...s.settings, ...patch } }));
+    store.setState((s) => {
+      const settings = { ...s.settings, ...patch };
+      if (patch.algo === undefined || patch.algo === before.algo) return { settings };
+      // A switch of algorithm without an explicit step shape takes the algorithm's (PPO: the CLI's 1 × 64).
+      const explicit: Partial<BrowserSettings> = {};
+      if (patch.groupSize !== undefined) explicit.groupSize = patch.groupSize;
+      if (patch.questionsPerStep !== undefined) explicit.questionsPerStep = patch.questionsPerStep;
+      return {
+        settings: withAlgo(
+          { ...settings, algo: before.algo },
+          patch.algo,
+          explicit,
+          presetSettings(s.preset),
+        ),
+      };
+    });
     if (patch.backend !== undefined && patch.backend !== before.backend) {
       worker.terminate();
       store.setState({ runId: store.getState().runId + 1, ...freshRun(), backend: null, corpora: [] });
@@ -294,6 +323,55 @@ export function connectWorker(
     },
     debug(fault) {
       send({ type: 'debug', runId: store.getState().runId, fault });
+    },
+    runExperiment(ids, updates) {
+      const s = store.getState();
+      let variants;
+      try {
+        if (!Number.isInteger(updates) || updates < 1 || updates > 1000)
+          throw new Error(`updates per variant must be a whole number from 1 to 1000, got ${updates}`);
+        variants = variantRuns(ids, s.settings, presetSettings(s.preset));
+      } catch (e) {
+        store.setState({
+          experiment: { ...s.experiment, error: e instanceof Error ? e.message : String(e) },
+        });
+        return;
+      }
+      const runId = s.runId + 1;
+      store.setState({
+        runId,
+        ...freshRun(),
+        resumeOffer: null,
+        phase: 'loading',
+        message: `experiment: ${variants.length} variants × ${updates} updates…`,
+        experiment: {
+          runId,
+          running: true,
+          updates,
+          active: null,
+          error: null,
+          results: variants.map((v) => ({
+            name: v.name,
+            settings: v.settings,
+            metrics: [],
+            evals: { base: null, points: [] },
+            error: null,
+          })),
+        },
+      });
+      send({ type: 'experiment', runId, variants, updates }); // stops the current run first
+    },
+    exportExperiment(format) {
+      const x = store.getState().experiment;
+      if (!x.results.length) return;
+      const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
+      const names = x.results.map((r) => r.name).join(' vs ');
+      const text =
+        format === 'json'
+          ? experimentToJson(x.results, x.updates)
+          : experimentToSvg(x.results, `${names} · ${x.updates} updates each`);
+      const bytes = new TextEncoder().encode(text);
+      download(`experiment-${stamp}.${format}`, bytes.buffer as ArrayBuffer);
     },
   };
 }

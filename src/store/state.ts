@@ -24,8 +24,10 @@ import type {
   RunSummary,
   SearchHit,
   SearchInfo,
+  ExperimentEvent,
 } from '../workers/protocol';
 import { isPresetName } from '../workers/presets';
+import type { VariantResult } from '../workers/experiments';
 import type { BackendPref } from '../workers/settings';
 
 /** Steps kept for the curves (older ones are dropped). */
@@ -94,6 +96,27 @@ export interface UploadState {
   warnings: string[];
 }
 
+/** The experiment of the Experiments view: its variants' curves as they arrive. */
+export interface ExperimentState {
+  /** The runId it was started under (its events carry it); null before the first. */
+  runId: number | null;
+  running: boolean;
+  updates: number;
+  results: VariantResult[];
+  /** The variant training now (index into results), or null. */
+  active: number | null;
+  error: string | null;
+}
+
+export const NO_EXPERIMENT: ExperimentState = {
+  runId: null,
+  running: false,
+  updates: 0,
+  results: [],
+  active: null,
+  error: null,
+};
+
 export interface AppState {
   runId: number;
   /** Saved runs (most recent first) and, when saving is off, why. */
@@ -130,6 +153,7 @@ export interface AppState {
   error: string | null;
   search: SearchState;
   compare: CompareState;
+  experiment: ExperimentState;
 }
 
 export type AppStore = ReturnType<typeof createAppStore>;
@@ -165,6 +189,7 @@ export function initialState(preset: PresetName, settings?: BrowserSettings): Ap
     error: null,
     search: { requestId: 0, query: '', pending: false, hits: null, error: null },
     compare: { requestId: 0, pending: false, result: null, error: null },
+    experiment: NO_EXPERIMENT,
   };
 }
 
@@ -253,6 +278,42 @@ export function bestRow(rows: readonly LiveRow[]): number {
     if (dr > 0 || (dr === 0 && searches(r) > searches(b))) best = i;
   });
   return best;
+}
+
+/** The experiment after one of its events (pure). */
+export function applyExperimentEvent(x: ExperimentState, e: ExperimentEvent): ExperimentState {
+  const at = (i: number, f: (r: VariantResult) => VariantResult) => {
+    const results = x.results.slice();
+    if (results[i]) results[i] = f(results[i]);
+    return results;
+  };
+  switch (e.kind) {
+    case 'variant':
+      return { ...x, active: e.index };
+    case 'step':
+      return { ...x, results: at(e.index, (r) => ({ ...r, metrics: r.metrics.concat(e.metrics) })) };
+    case 'eval':
+      return {
+        ...x,
+        results: at(e.index, (r) => ({
+          ...r,
+          evals:
+            e.policy === 'base'
+              ? { ...r.evals, base: e.point }
+              : { ...r.evals, points: r.evals.points.concat(e.point) },
+        })),
+      };
+    case 'error':
+      return {
+        ...x,
+        running: false,
+        active: null,
+        error: `${x.results[e.index]?.name ?? 'a variant'}: ${e.message}`,
+        results: at(e.index, (r) => ({ ...r, error: e.message })),
+      };
+    case 'done':
+      return { ...x, running: false, active: null };
+  }
 }
 
 /** State after one worker message (pure). */
@@ -387,8 +448,14 @@ export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | nu
         ),
       };
     }
+    case 'experiment':
+      if (s.experiment.runId !== m.runId) return null;
+      return { experiment: applyExperimentEvent(s.experiment, m.event) };
     case 'error':
       return {
+        ...(s.experiment.running
+          ? { experiment: { ...s.experiment, running: false, active: null, error: m.message } }
+          : {}),
         phase: 'error',
         error: m.message,
         message: 'stopped by an error',

@@ -134,6 +134,11 @@ export function runConfigFor(s: BrowserSettings): RunConfig {
   cfg.grpo.maskInformation = s.maskInformation;
   cfg.grpo.reward = s.reward;
   cfg.evalEvery = s.evalEvery;
+  cfg.algo = s.algo;
+  cfg.ppo.criticLr = s.criticLr;
+  cfg.ppo.valueClip = s.valueClip;
+  cfg.ppo.gamma = s.gamma;
+  cfg.ppo.lambda = s.lambda;
   // Mini-batches of at least two rows each.
   cfg.grpo.miniBatches = Math.max(
     1,

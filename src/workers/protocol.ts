@@ -8,6 +8,7 @@
 import type { BackendName } from '../engine/backend';
 import type { Role } from '../engine/rollout';
 import type { StepMetrics } from '../engine/trainer';
+import type { VariantRun } from './experiments';
 import type { BackendPref, BrowserSettings } from './settings';
 import type { RunRecord, RunSummary } from './runsDb';
 import type { Grain } from './stepper';
@@ -171,6 +172,16 @@ export interface HoldInfo {
   at: 'token' | 'step';
 }
 
+/** What the worker reports of an experiment (variants run one after another, each for `updates` steps). */
+export type ExperimentEvent =
+  /** Variant `index` starts (from the base policy). */
+  | { kind: 'variant'; index: number; name: string }
+  | { kind: 'step'; index: number; metrics: StepMetrics }
+  | { kind: 'eval'; index: number; point: EvalPoint; policy: 'base' | 'current' }
+  /** Variant `index` failed; the experiment stops there. */
+  | { kind: 'error'; index: number; message: string }
+  | { kind: 'done' };
+
 export type ToWorker =
   | { type: 'init'; runId: number; baseUrl: string; backend: BackendPref }
   | { type: 'play'; runId: number; settings: BrowserSettings; preset?: string }
@@ -188,7 +199,9 @@ export type ToWorker =
   /** A run file, a checkpoint file, or a CLI checkpoint folder's four files (trained with `settings`). */
   | { type: 'import'; runId: number; files: FileBytes[]; settings: BrowserSettings; preset: string }
   | { type: 'upload'; runId: number; files: FileBytes[] }
-  | { type: 'debug'; runId: number; fault: DebugFault };
+  | { type: 'debug'; runId: number; fault: DebugFault }
+  /** Train each variant for `updates` steps, one after another, from the same base; a reset stops it. */
+  | { type: 'experiment'; runId: number; variants: VariantRun[]; updates: number };
 
 export type FromWorker =
   | { type: 'backend'; runId: number; backend: BackendName; want: BackendPref; notice: string | null }
@@ -218,5 +231,6 @@ export type FromWorker =
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer }
   | { type: 'upload'; report: UploadReport }
   | { type: 'notice'; runId: number; level: 'info' | 'warn'; message: string }
+  | { type: 'experiment'; runId: number; event: ExperimentEvent }
   /** The WebGPU device is gone: the page restarts the worker on the next backend and resumes. */
   | { type: 'device-lost'; runId: number; message: string };

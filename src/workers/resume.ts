@@ -10,13 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { packCheckpoint, unpackCheckpoint, type CheckpointFiles } from '../engine/checkpoint';
-import type { GrpoConfig, RolloutConfig } from '../engine/config';
+import { defaultPpoConfig, type GrpoConfig, type RolloutConfig, type RunConfig } from '../engine/config';
 import { Policy, fromCheckpoint, toCheckpoint, type CheckpointManifest } from '../engine/model';
 import type { AdamW } from '../engine/optim';
 import type { Retriever } from '../engine/retriever';
 import { Rng } from '../engine/rng';
 import type { Tokenizer } from '../engine/tokenizer';
-import { GrpoTrainer } from '../engine/trainer';
+import { createTrainer, type RlTrainer } from '../engine/ppo';
 import type { QAItem } from '../engine/types';
 
 export interface OptimizerState {
@@ -102,7 +102,7 @@ function toFloats(bytes: Uint8Array): Float32Array {
 
 /** Take a snapshot at a step boundary (between trainer.step calls). */
 export async function takeSnapshot(
-  trainer: GrpoTrainer,
+  trainer: RlTrainer,
   tokenizer: Tokenizer,
   step: number,
   meta: object,
@@ -122,12 +122,13 @@ export async function takeSnapshot(
 export interface Restored {
   policy: Policy;
   tokenizer: Tokenizer;
-  trainer: GrpoTrainer;
+  trainer: RlTrainer;
 }
 
 /**
  * A trainer in the state of `s`: the reference policy from `s.reference`, the weights, optimiser and random
- * stream from the snapshot. The trainer's own step counter starts at 0; callers add `s.step`.
+ * stream from the snapshot. The trainer's own step counter starts at 0; callers add `s.step`. Under PPO
+ * (`algo`), the critic is not in the snapshot: it starts again from the base policy's trunk.
  */
 export function restoreTrainer(
   s: Snapshot,
@@ -135,6 +136,7 @@ export function restoreTrainer(
   items: readonly QAItem[],
   grpo: GrpoConfig,
   rollout: RolloutConfig,
+  algo: Pick<RunConfig, 'algo' | 'ppo'> = { algo: 'grpo', ppo: defaultPpoConfig() },
 ): Restored {
   const { policy: current, tokenizer } = unpackCheckpoint(s.files);
   let policy: Policy | null = null;
@@ -146,7 +148,14 @@ export function restoreTrainer(
     ) as CheckpointManifest;
     // The trainer clones its reference from the policy it is given: give it the base weights first.
     policy = Policy.deserialize(fromCheckpoint(manifest, s.reference));
-    const trainer = new GrpoTrainer(policy, tokenizer, retriever, items, grpo, rollout, new Rng(0));
+    const trainer = createTrainer(
+      { ...algo, grpo, rollout },
+      policy,
+      tokenizer,
+      retriever,
+      items,
+      new Rng(0),
+    );
     policy.copyWeightsFrom(current);
     if (s.optimizer) restoreOptimizer(trainer.optimizer, policy, s.optimizer);
     trainer.rng.setState(s.rng);

@@ -1,7 +1,7 @@
 /**
- * One training run inside the worker: the base policy (a shipped checkpoint, or practice in the tab), then GRPO
- * steps under a Stepper (play, pause, exact steps at four grains), streaming rollout tokens as they are sampled,
- * step reports, periodic held-out evaluation, and before/after comparisons. Tasks such as a comparison run only at
+ * One training run inside the worker: the base policy (a shipped checkpoint, or practice in the tab), then RL
+ * steps (GRPO or PPO, engine/ppo.ts createTrainer) under a Stepper (play, pause, exact steps at four grains),
+ * streaming rollout tokens as they are sampled, step reports, periodic held-out evaluation, and before/after comparisons. Tasks such as a comparison run only at
  * a hold point or a gate, never inside an update. Stop (reset) frees every tensor once the loop is idle.
  * A run is saved as it goes (saver.ts: history every step, a checkpoint every few steps and at holds) and can
  * start from a saved snapshot instead of a base policy, continuing its step count, optimiser and random stream.
@@ -22,7 +22,7 @@ import { Rng } from '../engine/rng';
 import { RolloutEnv, type Trajectory } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
-import { GrpoTrainer } from '../engine/trainer';
+import { createTrainer, type RlTrainer } from '../engine/ppo';
 import type { QAItem } from '../engine/types';
 import { fetchCheckpoint, describeCheckpoint } from './checkpoints';
 import { LiveStream } from './live';
@@ -105,6 +105,8 @@ export interface RunOptions {
   preset?: string;
   /** Continue this saved run from its snapshot (history already truncated to the snapshot's step). */
   resume?: { record: RunRecord; snapshot: Snapshot };
+  /** Stop for good after this many RL steps (an experiment's variant); absent: train until stopped. */
+  stopAfter?: number;
 }
 
 interface Built {
@@ -113,7 +115,7 @@ interface Built {
   offset: number;
   tokenizer: Tokenizer;
   policy: Policy;
-  trainer: GrpoTrainer;
+  trainer: RlTrainer;
   retriever: Retriever;
   evalItems: QAItem[];
 }
@@ -134,6 +136,9 @@ export class Run {
   private poisonNext = false;
   /** A step's loss came out non-finite without its update being skipped: weights may be corrupt, save no more. */
   private tainted = false;
+  private endRun: () => void = () => {};
+  /** Resolves once the run has stopped for good and freed its tensors (stop, error, or `stopAfter` reached). */
+  readonly ended = new Promise<void>((resolve) => (this.endRun = resolve));
 
   constructor(
     readonly runId: number,
@@ -203,7 +208,7 @@ export class Run {
     const sides = [];
     for (const [label, policy] of [
       ['base policy (before RL)', b.trainer.reference],
-      [`current policy (after ${done(b)} GRPO steps)`, b.policy],
+      [`current policy (after ${done(b)} ${algoName(b)} steps)`, b.policy],
     ] as const) {
       const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
       const [t] = await env.run([item], new Rng(b.cfg.seed), { greedy: true });
@@ -250,7 +255,7 @@ export class Run {
       else await this.stepper.waitForChange();
     }
     if (!this.stopped)
-      this.status('training', `GRPO step ${step}: ${this.stepper.pendingGrain ?? 'playing'}…`);
+      this.status('training', `${this.algoName} step ${step}: ${this.stepper.pendingGrain ?? 'playing'}…`);
   }
 
   private async loop(): Promise<void> {
@@ -262,10 +267,10 @@ export class Run {
       }
       const b = this.built;
       if (this.stopped) return;
-      if (!this.stepper.held) this.status('training', `GRPO step ${done(b) + 1}…`);
+      if (!this.stepper.held) this.status('training', `${algoName(b)} step ${done(b) + 1}…`);
       while (!this.stopped) {
         await this.drainTasks();
-        await this.hold(done(b), 'step', `paused after GRPO step ${done(b)}`);
+        await this.hold(done(b), 'step', `paused after ${algoName(b)} step ${done(b)}`);
         if (this.stopped) break;
         this.rngAtStep = b.trainer.rng.getState();
         await this.trainStep(b);
@@ -273,6 +278,7 @@ export class Run {
         await this.maybeEvaluate(b);
         await this.checkpoint(false);
         this.stepper.stepDone();
+        if (this.opts.stopAfter !== undefined && done(b) >= this.opts.stopAfter) this.stopped = true;
       }
     } catch (e) {
       if (!this.stopped) this.post({ type: 'error', runId: this.runId, message: describe(e) });
@@ -339,7 +345,7 @@ export class Run {
         type: 'notice',
         runId: this.runId,
         level: 'warn',
-        message: `GRPO step ${stepNo}: ${skipped} of ${of} updates skipped (NaN or Inf in the gradient); the weights stayed as they were`,
+        message: `${algoName(b)} step ${stepNo}: ${skipped} of ${of} updates skipped (NaN or Inf in the gradient); the weights stayed as they were`,
       });
     }
     const m = result.metrics;
@@ -351,7 +357,7 @@ export class Run {
         type: 'notice',
         runId: this.runId,
         level: 'warn',
-        message: `GRPO step ${stepNo}: the loss is not finite (NaN or Inf) and this backend did not catch it; the weights may be damaged. Checkpoints are no longer saved for this run: resume it from its last checkpoint (saved runs)`,
+        message: `${algoName(b)} step ${stepNo}: the loss is not finite (NaN or Inf) and this backend did not catch it; the weights may be damaged. Checkpoints are no longer saved for this run: resume it from its last checkpoint (saved runs)`,
       });
     }
     void this.saver?.step(report, result.trajectories, b.cfg.grpo.groupSize, b.cfg.grpo.maskInformation);
@@ -369,7 +375,7 @@ export class Run {
     if (this.stepper.holdAtGate(event)) {
       live.flush(trajs);
       const where = event.allDone ? 'every rollout done, the update is next' : 'mid-rollout';
-      await this.hold(stepNo, 'token', `paused in GRPO step ${stepNo} (${where})`);
+      await this.hold(stepNo, 'token', `paused in ${this.algoName} step ${stepNo} (${where})`);
       if (this.stopped) throw new StoppedError();
     } else if (performance.now() - this.lastYield > 50) {
       // Let pause / step / search messages in even when the backend's reads resolve without a macrotask.
@@ -395,7 +401,8 @@ export class Run {
       await run(b.trainer.reference, 'base', 0);
     }
     await run(b.policy, 'current', done(b));
-    if (!this.stepper.held) this.status('training', `GRPO step ${done(b) + 1}…`);
+    if (!this.stepper.held && !this.stopped && this.opts.stopAfter !== done(b))
+      this.status('training', `${algoName(b)} step ${done(b) + 1}…`);
   }
 
   private async build(): Promise<Built> {
@@ -442,7 +449,7 @@ export class Run {
       base: { source: files ? 'checkpoint' : 'built', summary },
       vocab: tokenizer.vocab.slice(),
     });
-    const trainer = new GrpoTrainer(policy, tokenizer, retriever, train, cfg.grpo, cfg.rollout, rng.fork());
+    const trainer = createTrainer(cfg, policy, tokenizer, retriever, train, rng.fork());
     const built = { cfg, offset: 0, tokenizer, policy, trainer, retriever, evalItems };
     this.startSaving(this.newRecord({ source: files ? 'checkpoint' : 'built', summary }));
     return built;
@@ -493,10 +500,20 @@ export class Run {
     retriever: Retriever,
   ): Promise<Built> {
     const { record, snapshot } = this.opts.resume!;
-    this.status('loading', `restoring "${record.name}" from its checkpoint at GRPO step ${snapshot.step}…`);
-    const { policy, tokenizer, trainer } = restoreTrainer(snapshot, retriever, train, cfg.grpo, cfg.rollout);
+    this.status(
+      'loading',
+      `restoring "${record.name}" from its checkpoint at ${this.algoName} step ${snapshot.step}…`,
+    );
+    const { policy, tokenizer, trainer } = restoreTrainer(
+      snapshot,
+      retriever,
+      train,
+      cfg.grpo,
+      cfg.rollout,
+      cfg,
+    );
     this.policy = policy;
-    const summary = `${record.base?.summary ?? 'saved run'} · resumed at GRPO step ${snapshot.step}`;
+    const summary = `${record.base?.summary ?? 'saved run'} · resumed at ${this.algoName} step ${snapshot.step}`;
     this.post({
       type: 'base',
       runId: this.runId,
@@ -557,14 +574,24 @@ export class Run {
     this.policy?.dispose();
     this.built = null;
     this.policy = null;
+    this.endRun();
+  }
+
+  /** "GRPO" or "PPO", for messages. */
+  private get algoName(): string {
+    return algoLabel(this.settings.algo);
   }
 }
 
-/** GRPO steps a run has done (a resumed trainer counts from its checkpoint). */
+/** The algorithm's name as the page shows it. */
+export const algoLabel = (algo: string | undefined): string => (algo === 'ppo' ? 'PPO' : 'GRPO');
+const algoName = (b: Built) => algoLabel(b.cfg.algo);
+
+/** RL steps a run has done (a resumed trainer counts from its checkpoint). */
 const done = (b: Built) => b.trainer.steps + b.offset;
 
 /** Make the trainer's next optimiser update see a NaN gradient; returns the undo. */
-function poison(trainer: GrpoTrainer): () => void {
+function poison(trainer: RlTrainer): () => void {
   const opt = trainer.optimizer;
   const apply = opt.apply.bind(opt);
   opt.apply = async (grads) => {

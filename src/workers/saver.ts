@@ -6,7 +6,7 @@
  */
 import type { Trajectory } from '../engine/rollout';
 import type { Tokenizer } from '../engine/tokenizer';
-import type { GrpoTrainer } from '../engine/trainer';
+import type { RlTrainer } from '../engine/ppo';
 import { rowDelta } from './live';
 import type { BaseInfo, EvalPoint, StepReport } from './protocol';
 import { takeSnapshot } from './resume';
@@ -116,7 +116,7 @@ export class RunSaver {
   }
 
   /** Snapshot now (the caller is at a step boundary) and store it with the record. */
-  async checkpoint(trainer: GrpoTrainer, tokenizer: Tokenizer, step: number, rng?: number): Promise<void> {
+  async checkpoint(trainer: RlTrainer, tokenizer: Tokenizer, step: number, rng?: number): Promise<void> {
     const meta = { source: 'browser playground', run: this.record.id, settings: this.record.settings };
     const snap = await takeSnapshot(trainer, tokenizer, step, meta, this.reference);
     if (rng !== undefined) snap.rng = rng; // taken mid-step: the step is redone from its start

@@ -6,7 +6,15 @@
  * may import tfjs.
  */
 import type { BackendName } from '../engine/backend';
-import { defaultRunConfig, PAPER_VALUES, type Mode, type PromptStyle } from '../engine/config';
+import {
+  defaultRunConfig,
+  PAPER_VALUES,
+  PPO_GROUP_SIZE,
+  PPO_QUESTIONS_PER_STEP,
+  type Algo,
+  type Mode,
+  type PromptStyle,
+} from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 
 export type BackendPref = 'auto' | BackendName;
@@ -25,6 +33,8 @@ export interface BrowserSettings {
   promptStyle: PromptStyle;
   /** Only questions with this many hops (0 = all). */
   hops: number;
+  /** The RL algorithm: GRPO (group baseline) or PPO (critic + GAE). */
+  algo: Algo;
   /** Rollouts per question (G). */
   groupSize: number;
   questionsPerStep: number;
@@ -38,6 +48,11 @@ export interface BrowserSettings {
   /** Mask retrieved <information> tokens out of the loss. */
   maskInformation: boolean;
   reward: RewardVariant;
+  /** PPO only: critic learning rate, value clip, GAE γ and λ. */
+  criticLr: number;
+  valueClip: number;
+  gamma: number;
+  lambda: number;
   /** Greedy held-out evaluation every N GRPO steps (0 = never). */
   evalEvery: number;
   /** Held-out questions per evaluation (the first N of the test split). */
@@ -59,9 +74,14 @@ export type NumberKey =
   | 'clipEps'
   | 'entropyCoef'
   | 'evalEvery'
-  | 'evalQuestions';
-export type ChoiceKey = 'backend' | 'base' | 'mode' | 'promptStyle' | 'reward';
-export type SettingGroup = 'rollout' | 'grpo' | 'run';
+  | 'evalQuestions'
+  | 'criticLr'
+  | 'valueClip'
+  | 'gamma'
+  | 'lambda';
+export type ChoiceKey = 'backend' | 'base' | 'mode' | 'promptStyle' | 'reward' | 'algo';
+/** `grpo` holds the settings both algorithms share (its title follows the algorithm); `ppo` only PPO's own. */
+export type SettingGroup = 'rollout' | 'grpo' | 'ppo' | 'run';
 
 interface SpecBase {
   label: string;
@@ -69,6 +89,8 @@ interface SpecBase {
   help: string;
   /** The paper's value, where the paper fixes one (engine/config.ts PAPER_VALUES). */
   paper?: number | string | boolean;
+  /** The paper's value under PPO, where it differs (train_ppo.sh). */
+  paperPpo?: number;
 }
 export interface NumberSpec extends SpecBase {
   kind: 'number';
@@ -155,8 +177,23 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     PAPER_VALUES.temperature,
   ),
   int('hops', 'hops (0 = all)', 'rollout', 0, 2, 'train and evaluate only on 1-hop or 2-hop questions'),
-  int('groupSize', 'group size G', 'grpo', 1, 32, 'rollouts per question', PAPER_VALUES.groupSize),
-  int('questionsPerStep', 'questions / step', 'grpo', 1, 64, 'questions sampled per GRPO step'),
+  {
+    kind: 'choice',
+    key: 'algo',
+    label: 'algorithm',
+    group: 'grpo',
+    help: 'GRPO (group-relative advantages, k3 KL in the loss) or PPO (a critic and GAE, k1 KL in the reward)',
+    paper: 'ppo',
+    options: [
+      { value: 'grpo', label: 'GRPO' },
+      { value: 'ppo', label: 'PPO' },
+    ],
+  },
+  {
+    ...int('groupSize', 'group size G', 'grpo', 1, 32, 'rollouts per question', PAPER_VALUES.groupSize),
+    paperPpo: PAPER_VALUES.ppoGroupSize,
+  },
+  int('questionsPerStep', 'questions / step', 'grpo', 1, 64, 'questions sampled per RL step'),
   real('lr', 'learning rate', 'grpo', 1e-8, 0.1, 'AdamW learning rate after warm-up', PAPER_VALUES.lr),
   real(
     'klCoef',
@@ -190,6 +227,34 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
       { value: 'format', label: 'EM + format' },
     ],
   },
+  real(
+    'criticLr',
+    'critic learning rate',
+    'ppo',
+    1e-8,
+    0.1,
+    'AdamW learning rate of the value model after warm-up',
+    PAPER_VALUES.criticLr,
+  ),
+  real(
+    'valueClip',
+    'value clip',
+    'ppo',
+    0.01,
+    100,
+    'how far a new value may move from the old one before the clipped loss takes over',
+    PAPER_VALUES.valueClip,
+  ),
+  real('gamma', 'GAE discount γ', 'ppo', 0, 1, 'discount of future rewards', PAPER_VALUES.gamma),
+  real(
+    'lambda',
+    'GAE λ',
+    'ppo',
+    0,
+    1,
+    'bias/variance trade-off of the advantage estimate',
+    PAPER_VALUES.lambda,
+  ),
   int('seed', 'seed', 'run', 0, 1_000_000_000, 'seed of every random choice of the run'),
   {
     kind: 'choice',
@@ -235,6 +300,7 @@ export function engineDefaults(): BrowserSettings {
     mode: cfg.rollout.mode,
     promptStyle: cfg.rollout.promptStyle,
     hops: 0,
+    algo: cfg.algo,
     groupSize: cfg.grpo.groupSize,
     questionsPerStep: cfg.grpo.questionsPerStep,
     topk: cfg.rollout.topk,
@@ -246,9 +312,18 @@ export function engineDefaults(): BrowserSettings {
     entropyCoef: cfg.grpo.entropyCoef,
     maskInformation: cfg.grpo.maskInformation,
     reward: cfg.grpo.reward,
+    criticLr: cfg.ppo.criticLr,
+    valueClip: cfg.ppo.valueClip,
+    gamma: cfg.ppo.gamma,
+    lambda: cfg.ppo.lambda,
     evalEvery: 5,
     evalQuestions: 64,
   };
+}
+
+/** Settings saved before a setting existed (an older saved run or run file), completed with the engine's defaults. */
+export function completeSettings(s: Partial<BrowserSettings>): BrowserSettings {
+  return { ...engineDefaults(), ...s };
 }
 
 function numberError(spec: NumberSpec, v: number): string | null {
@@ -280,6 +355,34 @@ export function validateSettings(s: BrowserSettings): string[] {
   return out;
 }
 
+/** The paper's value of a setting under the chosen algorithm (undefined where the paper fixes none). */
+export function paperValue(spec: SettingSpec, algo: Algo): number | string | boolean | undefined {
+  return algo === 'ppo' && spec.paperPpo !== undefined ? spec.paperPpo : spec.paper;
+}
+
+/** Whether a setting applies under the chosen algorithm (PPO's own settings are hidden under GRPO). */
+export const settingShown = (spec: SettingSpec, algo: Algo): boolean =>
+  spec.group !== 'ppo' || algo === 'ppo';
+
+/**
+ * Settings switched to `algo`. A switch to PPO takes the CLI's PPO step shape (PPO_GROUP_SIZE rollouts ×
+ * PPO_QUESTIONS_PER_STEP questions, src/cli/train-options.ts) unless the group size or question count is given in
+ * `explicit`; a switch back to GRPO takes them from `grpoShape` (the lesson's values). No switch: unchanged.
+ */
+export function withAlgo(
+  s: BrowserSettings,
+  algo: Algo,
+  explicit: Partial<Pick<BrowserSettings, 'groupSize' | 'questionsPerStep'>>,
+  grpoShape: Pick<BrowserSettings, 'groupSize' | 'questionsPerStep'>,
+): BrowserSettings {
+  if (s.algo === algo) return { ...s, ...explicit };
+  const shape =
+    algo === 'ppo'
+      ? { groupSize: PPO_GROUP_SIZE, questionsPerStep: PPO_QUESTIONS_PER_STEP }
+      : { groupSize: grpoShape.groupSize, questionsPerStep: grpoShape.questionsPerStep };
+  return { ...s, ...shape, ...explicit, algo };
+}
+
 const BOOL_TEXT = { true: '1', false: '0' } as const;
 
 /** The full settings as a URL query (fixed key order; the preset first, so a reader sees the lesson). */
@@ -307,6 +410,11 @@ export function applyQuery(
   const errors: string[] = [];
   const corpus = q.get('corpus');
   if (corpus) out.corpus = corpus;
+  const algo = q.get('algo');
+  if (algo === 'grpo' || algo === 'ppo') {
+    // A hand-written `?algo=ppo` gets PPO's step shape; explicit groupSize / questionsPerStep below override it.
+    Object.assign(out, withAlgo(out, algo, {}, base));
+  }
   for (const spec of SETTING_SPECS) {
     const raw = q.get(spec.key);
     if (raw === null) continue;

@@ -13,8 +13,16 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../engine/backend';
 import { buildRetriever } from '../engine/session';
 import { probeCheckpoint } from './checkpoints';
-import type { BackendPref } from './settings';
-import type { BrowserSettings, CheckpointInfo, CorpusInfo, FromWorker, ToWorker } from './protocol';
+import { completeSettings, type BackendPref } from './settings';
+import type { VariantRun } from './experiments';
+import type {
+  BrowserSettings,
+  CheckpointInfo,
+  CorpusInfo,
+  ExperimentEvent,
+  FromWorker,
+  ToWorker,
+} from './protocol';
 import {
   checkpointFiles,
   checkpointToFile,
@@ -192,6 +200,7 @@ async function resume(runId: number, id: string, play: boolean): Promise<void> {
     throw new Error(`"${rec.name}" trained on corpus "${rec.settings.corpus}", which is not loaded here`);
   const record: RunRecord = {
     ...rec,
+    settings: completeSettings(rec.settings),
     metrics: rec.metrics.filter((m) => m.step <= snapshot.step),
     evals: {
       base: rec.evals.base,
@@ -313,6 +322,54 @@ async function upload(runId: number, files: { name: string; bytes: ArrayBuffer }
   }
 }
 
+/**
+ * An experiment: each variant trains for `updates` steps in a Run of its own (not saved), one after another, each
+ * from the base policy its settings name (the shipped checkpoint, or one built with the same seed). Its step and
+ * evaluation reports become experiment events; its status, base and rollouts go to the page as a run's would.
+ * A reset (a newer runId) stops it.
+ */
+async function experiment(runId: number, variants: VariantRun[], updates: number): Promise<void> {
+  await (ready ?? Promise.reject(new Error('worker not initialised')));
+  run?.stop();
+  run = null;
+  currentRunId = runId;
+  const event = (e: ExperimentEvent) => post({ type: 'experiment', runId, event: e });
+  for (let index = 0; index < variants.length; index++) {
+    if (currentRunId !== runId) return;
+    const v = variants[index];
+    event({ kind: 'variant', index, name: v.name });
+    let failed: string | null = null;
+    const prefix = `variant ${index + 1}/${variants.length} "${v.name}": `;
+    const report = (m: FromWorker) => {
+      if (m.type === 'steps') for (const r of m.reports) event({ kind: 'step', index, metrics: r.metrics });
+      else if (m.type === 'eval') event({ kind: 'eval', index, point: m.point, policy: m.policy });
+      else if (m.type === 'error') failed = m.message;
+      else if (m.type === 'status') post({ ...m, message: prefix + m.message });
+      else if (m.type !== 'saved') post(m);
+    };
+    const r = new Run(runId, v.settings, () => corpus(v.settings.corpus), baseUrl, report, {
+      stopAfter: updates,
+    });
+    run = r;
+    r.play();
+    await r.ended;
+    if (run === r) run = null;
+    if (failed !== null) {
+      event({ kind: 'error', index, message: failed });
+      post({ type: 'status', runId, phase: 'idle', message: `experiment stopped: ${prefix}${failed}` });
+      return;
+    }
+  }
+  if (currentRunId !== runId) return;
+  event({ kind: 'done' });
+  post({
+    type: 'status',
+    runId,
+    phase: 'idle',
+    message: `experiment done: ${variants.length} variants × ${updates} updates`,
+  });
+}
+
 function debugFault(runId: number, fault: 'lose-device' | 'crash' | 'nan'): void {
   if (fault === 'crash') {
     setTimeout(() => {
@@ -370,6 +427,9 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'debug':
       debugFault(m.runId, m.fault);
+      return;
+    case 'experiment':
+      await experiment(m.runId, m.variants, m.updates);
       return;
     case 'pause':
       if (run && run.runId === m.runId) run.pause();

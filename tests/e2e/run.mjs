@@ -9,7 +9,8 @@
 // route) and its fallback (no checkpoint: built in the browser with a progress bar); readable errors for bad data
 // and bad link settings; saved runs (a reload resumes with its history), uploads (a bad one names file and line and
 // leaves the loaded corpus answering; HTML in a passage shows as text), and faults (a lost WebGPU device falls back
-// to WASM and a crashed worker restarts, both resuming from the checkpoint). Never asserts on training speed. Saves a screenshot to $E2E_SCREENSHOT (the README's is
+// to WASM and a crashed worker restarts, both resuming from the checkpoint), and an experiment (a masking ablation,
+// two variants × 1 update, overlaid and exported as JSON and SVG). Never asserts on training speed. Saves a screenshot to $E2E_SCREENSHOT (the README's is
 // refreshed with E2E_SCREENSHOT=docs/screenshot.png), else dist/e2e-screenshot.png.
 // E2E_ONLY=regex runs only the checks whose names match (for working on one; the others are not counted).
 // Prints "E2E: N passed, M failed" last and exits non-zero on any failure. Server and browser are always stopped.
@@ -801,6 +802,61 @@ async function main() {
             throw new Error('passage HTML was interpreted');
         } finally {
           await ctx.close();
+        }
+      },
+    );
+
+    await check(
+      'Experiments: a masking ablation overlays two variants’ curves; the JSON export holds both',
+      async () => {
+        const ep = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        watchConsole(ep, 'experiments');
+        ep.on('worker', (w) => watchConsole(w, 'experiments worker'));
+        try {
+          await ep.goto(url);
+          await ready(ep);
+          await ep.locator('[data-testid=experiment-preset-mask-on-mask-off]').click();
+          await ep.fill('[data-testid=experiment-updates]', '1');
+          await ep.locator('[data-testid=experiment-run]').click();
+          await ep.waitForFunction(
+            () =>
+              ['done', 'error'].includes(
+                document.querySelector('[data-testid=experiment-status]')?.getAttribute('data-state') ?? '',
+              ),
+            null,
+            { timeout: LONG },
+          );
+          if (await ep.locator('[data-testid=experiment-error]').count())
+            throw new Error(await ep.locator('[data-testid=experiment-error]').innerText());
+          for (const chart of ['reward', 'em', 'responseLength', 'validSearches']) {
+            const lines = await ep.locator(`[data-testid=experiment-chart-${chart}] polyline`).count();
+            if (lines !== 2) throw new Error(`${chart}: ${lines} curves`);
+          }
+          const legend = await ep.locator('[data-testid=experiment-legend] li').allInnerTexts();
+          if (legend.length !== 2 || !legend.every((l) => l.includes('1 / 1 updates')))
+            throw new Error(`legend: ${legend.join(' / ')}`);
+          const [file] = await Promise.all([
+            ep.waitForEvent('download', { timeout: 60_000 }),
+            ep.locator('[data-testid=experiment-export-json]').click(),
+          ]);
+          const jsonPath = path.join(tmp, file.suggestedFilename());
+          await file.saveAs(jsonPath);
+          const got = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+          const summary = got.variants.map(
+            (v) => `${v.name}:${v.settings.maskInformation}:${v.metrics.length}:${v.evals.points.length}`,
+          );
+          if (summary.join(' ') !== 'masking on:true:1:1 masking off:false:1:1')
+            throw new Error(`exported ${summary.join(' ')}`);
+          const [image] = await Promise.all([
+            ep.waitForEvent('download', { timeout: 60_000 }),
+            ep.locator('[data-testid=experiment-export-svg]').click(),
+          ]);
+          const svgPath = path.join(tmp, image.suggestedFilename());
+          await image.saveAs(svgPath);
+          if (!fs.readFileSync(svgPath, 'utf8').startsWith('<svg xmlns="http://www.w3.org/2000/svg"'))
+            throw new Error(`the image export is not an SVG: ${image.suggestedFilename()}`);
+        } finally {
+          await ep.close();
         }
       },
     );
