@@ -25,7 +25,7 @@ import type { Retriever } from './retriever';
 import { RolloutEnv, type RolloutOptions } from './rollout';
 import type { Rng } from './rng';
 import type { Tokenizer } from './tokenizer';
-import { GrpoTrainer, rolloutMetrics, type StepMetrics, type StepResult } from './trainer';
+import { GrpoTrainer, rolloutMetrics, sampleGroups, type StepMetrics, type StepResult } from './trainer';
 import type { QAItem } from './types';
 
 export interface PpoStepMetrics extends StepMetrics {
@@ -99,12 +99,7 @@ export class PpoTrainer {
 
   /** Questions for one step, each repeated groupSize times (Search-R1's PPO: n = 1). */
   sampleQuestions(): QAItem[] {
-    const out: QAItem[] = [];
-    for (let q = 0; q < this.grpo.questionsPerStep; q++) {
-      const item = this.items[this.rng.int(this.items.length)];
-      for (let g = 0; g < this.grpo.groupSize; g++) out.push(item);
-    }
-    return out;
+    return sampleGroups(this.items, this.grpo.questionsPerStep, this.grpo.groupSize, this.rng);
   }
 
   async step(

@@ -103,12 +103,7 @@ export class GrpoTrainer {
 
   /** Questions for one step, each repeated groupSize times (consecutive rows form a group). */
   sampleQuestions(): QAItem[] {
-    const out: QAItem[] = [];
-    for (let q = 0; q < this.grpo.questionsPerStep; q++) {
-      const item = this.items[this.rng.int(this.items.length)];
-      for (let g = 0; g < this.grpo.groupSize; g++) out.push(item);
-    }
-    return out;
+    return sampleGroups(this.items, this.grpo.questionsPerStep, this.grpo.groupSize, this.rng);
   }
 
   /** One GRPO step. `opts` reaches the rollout (live token views, stepping gate). */
@@ -291,4 +286,19 @@ export function rolloutMetrics(
     topAnswerShare: topCount / B,
     topAnswer,
   };
+}
+
+/** `questions` items drawn at random, each repeated `groupSize` times (consecutive rows form a group). */
+export function sampleGroups(
+  items: readonly QAItem[],
+  questions: number,
+  groupSize: number,
+  rng: Rng,
+): QAItem[] {
+  const out: QAItem[] = [];
+  for (let q = 0; q < questions; q++) {
+    const item = items[rng.int(items.length)];
+    for (let g = 0; g < groupSize; g++) out.push(item);
+  }
+  return out;
 }
