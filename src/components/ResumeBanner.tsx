@@ -12,8 +12,8 @@ export function ResumeBanner({ offer, onResume, onDismiss }: ResumeBannerProps) 
   return (
     <div className="resume-banner" role="alert" data-testid="resume-offer">
       <span>
-        Resume <strong>{offer.name}</strong> from its checkpoint at GRPO step {offer.checkpointStep} (
-        {offer.rewards.length} steps of history)?
+        Resume <strong>{offer.name}</strong> from its checkpoint at {offer.algo === 'ppo' ? 'PPO' : 'GRPO'}{' '}
+        step {offer.checkpointStep} ({offer.rewards.length} steps of history)?
       </span>
       <button type="button" onClick={() => onResume(offer.id)} data-testid="resume">
         Resume

@@ -107,7 +107,7 @@ export function RunsPanel(p: RunsPanelProps) {
                 </span>
               )}{' '}
               <span className="muted small">
-                {r.steps} steps
+                {r.steps} {r.algo === 'ppo' ? 'PPO' : 'GRPO'} steps
                 {r.checkpointStep !== null ? `, checkpoint at ${r.checkpointStep}` : ', no checkpoint yet'}
                 {r.id === p.currentId ? ' · training here' : ''}
               </span>

@@ -1,5 +1,6 @@
 /**
- * Your own data: a corpus and one or two QA files (JSON lines), by file picker or drag-and-drop. The files go to
+ * Your own data: a corpus (JSON lines) and one or two QA files (JSON lines, or Parquet: Search-R1's training files
+ * or question / golden_answers columns), by file picker or drag-and-drop. The files go to
  * the worker as bytes; it parses and indexes them (the page never freezes) and reports progress, a problem naming
  * file and line, or warnings. Until an upload has fully loaded, the current corpus stays in use. Presentational,
  * except for reading the chosen files into bytes.
@@ -44,13 +45,14 @@ export function UploadPanel({ upload, disabled, onUpload }: UploadPanelProps) {
       >
         <p className="small">
           Drop a corpus (<code>{'{"id", "contents"}'}</code> per line) and one or two QA files (
-          <code>{'{"id", "question", "golden_answers"}'}</code>) here, or{' '}
+          <code>{'{"id", "question", "golden_answers"}'}</code>, or a Search-R1 / FlashRAG{' '}
+          <code>.parquet</code>) here, or{' '}
           <label className="file-label">
             choose files
             <input
               type="file"
               multiple
-              accept=".jsonl,.json,.txt,application/json,application/x-ndjson"
+              accept=".jsonl,.json,.txt,.parquet,application/json,application/x-ndjson,application/vnd.apache.parquet"
               disabled={disabled || upload.pending}
               onChange={(e) => {
                 take(e.target.files);

@@ -31,16 +31,19 @@ export const MAX_LINE_CHARS = 1_000_000;
 
 export class DataError extends Error {
   readonly file: string;
-  /** 1-based line number of the offending line. */
+  /** 1-based number of the offending line (JSON lines) or row (Parquet); 0 when the file as a whole is wrong. */
   readonly line: number;
   readonly problem: string;
+  /** What `line` counts. */
+  readonly unit: 'line' | 'row';
 
-  constructor(file: string, line: number, problem: string) {
-    super(`${file} line ${line}: ${problem}`);
+  constructor(file: string, line: number, problem: string, unit: 'line' | 'row' = 'line') {
+    super(line > 0 ? `${file} ${unit} ${line}: ${problem}` : `${file}: ${problem}`);
     this.name = 'DataError';
     this.file = file;
     this.line = line;
     this.problem = problem;
+    this.unit = unit;
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * AdamW (Loshchilov & Hutter 2019) with global grad-norm clipping and linear warm-up, over tf.Variables.
  * Written out because tf.train.adam couples weight decay into the gradient. Owns its moment tensors.
+ * state()/restore() copy the update count and moments out to host arrays and back, so a run can be resumed
+ * exactly on a fresh model instance (workers/resume.ts); the options and masks are not part of the state.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -38,6 +40,25 @@ export interface StepReport {
   applied: boolean;
 }
 
+/**
+ * A plain, structured-cloneable copy of an AdamW's state. Moments are keyed by variable name less its instance
+ * scope (the text up to the first "/", e.g. "policy7/"), so that a state taken from one model restores into
+ * another instance of the same architecture; each array is in its variable's row-major order.
+ */
+export interface AdamWState {
+  /** Updates applied so far (bias correction and warm-up). */
+  t: number;
+  /** First moments, float32. */
+  m: Record<string, Float32Array>;
+  /** Second moments, float32. */
+  v: Record<string, Float32Array>;
+}
+
+/** A variable's name without its instance scope: "policy7/blocks.0.wq" → "blocks.0.wq"; "w" → "w". */
+export function stateKey(name: string): string {
+  return name.slice(name.indexOf('/') + 1);
+}
+
 export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
@@ -63,6 +84,65 @@ export class AdamW {
 
   get stepCount(): number {
     return this.t;
+  }
+
+  /** The state keys of the variables, in order; throws if two variables share one. */
+  private keys(): string[] {
+    const keys = this.vars.map((x) => stateKey(x.name));
+    if (new Set(keys).size !== keys.length)
+      throw new Error('AdamW state: two variables share a name once their instance scope is removed');
+    return keys;
+  }
+
+  /** A host copy of the update count and both moments (one readback per moment; no tensors are left behind). */
+  async state(): Promise<AdamWState> {
+    const keys = this.keys();
+    const read = async (map: Map<string, tf.Variable>) => {
+      const arrays = await Promise.all(
+        this.vars.map((x) => map.get(x.name)!.data() as Promise<Float32Array>),
+      );
+      const out: Record<string, Float32Array> = {};
+      keys.forEach((k, i) => (out[k] = new Float32Array(arrays[i]))); // a copy: backends may hand out their buffer
+      return out;
+    };
+    return { t: this.t, m: await read(this.m), v: await read(this.v) };
+  }
+
+  /**
+   * Overwrite the update count and moments with `s` (from state(), possibly of another instance). Every variable
+   * must have a moment of its size, and `s` must hold nothing else; on a mismatch nothing is changed.
+   */
+  restore(s: AdamWState): void {
+    const keys = this.keys();
+    const known = new Set(keys);
+    if (!Number.isInteger(s.t) || s.t < 0) throw new Error(`AdamW state: bad update count ${s.t}`);
+    for (const [which, rec] of [
+      ['m', s.m],
+      ['v', s.v],
+    ] as const) {
+      const extra = Object.keys(rec).filter((k) => !known.has(k));
+      if (extra.length)
+        throw new Error(`AdamW state: ${which} has moments for unknown variables (${extra.join(', ')})`);
+      this.vars.forEach((x, i) => {
+        const a = rec[keys[i]];
+        if (!a) throw new Error(`AdamW state: ${which} has no moment for ${keys[i]}`);
+        if (a.length !== x.size)
+          throw new Error(
+            `AdamW state: ${which} of ${keys[i]} holds ${a.length} values, the variable ${x.size}`,
+          );
+      });
+    }
+    this.vars.forEach((x, i) => {
+      for (const [map, rec] of [
+        [this.m, s.m],
+        [this.v, s.v],
+      ] as const) {
+        const t = tf.tensor(rec[keys[i]], x.shape, 'float32');
+        map.get(x.name)!.assign(t);
+        t.dispose();
+      }
+    });
+    this.t = s.t;
   }
 
   /** Apply one update from `grads` (keyed by variable name). Does not dispose `grads`. */

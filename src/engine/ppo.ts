@@ -51,7 +51,7 @@ export class PpoTrainer {
   readonly criticOptimizer: AdamW;
   /** Frozen copy of the policy as it was when training began (the KL anchor); owned and freed by the trainer. */
   readonly reference: Policy;
-  /** The value model; owned and freed by the trainer (not saved with checkpoints). */
+  /** The value model; owned and freed by the trainer. Not in checkpoints; resumable snapshots keep it. */
   readonly critic: Critic;
   private readonly masks: Map<string, tf.Tensor>;
   private readonly criticMasks: Map<string, tf.Tensor>;

@@ -31,11 +31,11 @@ export function describeCheckpoint(config: unknown, meta: unknown): string {
   const parts = [`d=${cfg.dModel}, ${cfg.nLayers} layers, vocabulary ${cfg.vocabSize}`];
   const m = (meta ?? {}) as {
     base?: { practiceSteps?: unknown };
-    summary?: { base_em?: unknown; base_val_pass_at_k?: unknown; steps?: unknown };
+    summary?: { base_em?: unknown; base_val_pass_at_k?: unknown; steps?: unknown; algo?: unknown };
   };
   if (typeof m.base?.practiceSteps === 'number') parts.push(`${m.base.practiceSteps} practice steps`);
   if (typeof m.summary?.steps === 'number' && m.summary.steps > 0)
-    parts.push(`${m.summary.steps} GRPO steps`);
+    parts.push(`${m.summary.steps} ${m.summary.algo === 'ppo' ? 'PPO' : 'GRPO'} steps`);
   if (typeof m.summary?.base_em === 'number') parts.push(`held-out EM ${m.summary.base_em.toFixed(3)}`);
   if (typeof m.summary?.base_val_pass_at_k === 'number')
     parts.push(`validation pass@k ${m.summary.base_val_pass_at_k.toFixed(3)}`);

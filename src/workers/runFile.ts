@@ -1,7 +1,8 @@
 /**
  * A saved run as one file (engine/checkpoint.ts bundle, kind "run"): history.json (the RunRecord), the
  * checkpoint's four files under their own names (so `npm run train -- --init FILE` accepts it), reference.bin,
- * resume.json with the optimiser moments beside it, and dataset.json when the run used an uploaded corpus.
+ * resume.json with the optimiser moments beside it, under PPO the critic (critic.bin and its optimiser's
+ * moments), and dataset.json when the run used an uploaded corpus.
  * The reverse of an export: a CLI checkpoint (its folder's four files, or a checkpoint bundle) becomes a saved run
  * at step 0 whose base policy it is, ready to resume (train) in the browser.
  * Pure: bytes in, records out, with readable errors naming the file.
@@ -30,10 +31,16 @@ export function runToFile(rec: RunRecord, snap: Snapshot | undefined, dataset?: 
       step: snap.step,
       rng: snap.rng,
       optimizer: snap.optimizer ? { t: snap.optimizer.t } : null,
+      ...(snap.critic ? { critic: { optimizer: { t: snap.critic.optimizer.t } } } : {}),
     });
     if (snap.optimizer) {
       entries['optimizer-m.bin'] = snap.optimizer.m;
       entries['optimizer-v.bin'] = snap.optimizer.v;
+    }
+    if (snap.critic) {
+      entries['critic.bin'] = snap.critic.weights;
+      entries['critic-optimizer-m.bin'] = snap.critic.optimizer.m;
+      entries['critic-optimizer-v.bin'] = snap.critic.optimizer.v;
     }
   }
   if (dataset) entries['dataset.json'] = JSON.stringify(dataset);
@@ -89,11 +96,12 @@ export function runFromFile(bytes: Uint8Array, file: string): ImportedRun {
     const files = checkpointFromBundle(b.entries);
     const reference = bin(b.entries['reference.bin']);
     if (!reference) throw new Error(`${file}: reference.bin is missing`);
-    const r = json<{ step: number; rng: number; optimizer: { t: number } | null }>(
-      b.entries,
-      'resume.json',
-      file,
-    );
+    const r = json<{
+      step: number;
+      rng: number;
+      optimizer: { t: number } | null;
+      critic?: { optimizer: { t: number } };
+    }>(b.entries, 'resume.json', file);
     if (typeof r.step !== 'number' || typeof r.rng !== 'number')
       throw new Error(`${file}: resume.json lacks step or rng`);
     let optimizer: Snapshot['optimizer'] = null;
@@ -104,6 +112,16 @@ export function runFromFile(bytes: Uint8Array, file: string): ImportedRun {
       optimizer = { t: r.optimizer.t, m, v };
     }
     out.snapshot = { step: r.step, files, reference, optimizer, rng: r.rng };
+    if (r.critic) {
+      const weights = bin(b.entries['critic.bin']);
+      const m = bin(b.entries['critic-optimizer-m.bin']);
+      const v = bin(b.entries['critic-optimizer-v.bin']);
+      if (!weights || !m || !v || typeof r.critic.optimizer?.t !== 'number')
+        throw new Error(
+          `${file}: the PPO critic is incomplete (critic.bin or its optimiser moments are missing)`,
+        );
+      out.snapshot.critic = { weights, optimizer: { t: r.critic.optimizer.t, m, v } };
+    }
   }
   if ('dataset.json' in b.entries) out.dataset = json<DatasetRecord>(b.entries, 'dataset.json', file);
   return out;

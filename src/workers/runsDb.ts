@@ -2,7 +2,7 @@
  * Saved runs in the browser (IndexedDB), written and read only by the training worker (one writer, no races):
  *   runs        — one record per run: name, settings, metric and evaluation history, the last step's rollouts,
  *                 and which step its checkpoint holds;
- *   checkpoints — the run's latest Snapshot (resume.ts), replaced every few GRPO steps;
+ *   checkpoints — the run's latest Snapshot (resume.ts), replaced every few RL steps;
  *   datasets    — uploaded corpora (their raw texts), so a run on one can be resumed after a reload.
  * The IDBFactory is injected (tests use fake-indexeddb). Knows nothing of tensors or the page.
  */
@@ -10,6 +10,7 @@ import type { StepMetrics } from '../engine/trainer';
 import type { BaseInfo, BrowserSettings, CorpusInfo, EvalPoint, SearchInfo } from './protocol';
 import type { Snapshot } from './resume';
 import type { Role } from '../engine/rollout';
+import type { Algo } from '../engine/config';
 
 export const DB_NAME = 'search-r1-playground';
 /** Saved runs kept; older ones are deleted when a new run starts (a default-size run takes a few MB). */
@@ -43,9 +44,9 @@ export interface RunRecord {
   metrics: StepMetrics[];
   evals: { base: EvalPoint | null; points: EvalPoint[] };
   trajectories: { step: number; groupSize: number; rows: SavedTrajectory[] } | null;
-  /** GRPO steps done. */
+  /** RL steps (GRPO or PPO, as settings.algo says) done. */
   steps: number;
-  /** GRPO steps held by the saved checkpoint (null: none yet). */
+  /** RL steps held by the saved checkpoint (null: none yet). */
   checkpointStep: number | null;
 }
 
@@ -57,6 +58,8 @@ export interface RunSummary {
   updated: number;
   corpus: string;
   preset: string;
+  /** The run's RL algorithm (its steps are GRPO or PPO steps). */
+  algo: Algo;
   steps: number;
   checkpointStep: number | null;
   /** Reward per step (for comparing curves). */
@@ -80,6 +83,7 @@ export function summarize(r: RunRecord): RunSummary {
     updated: r.updated,
     corpus: r.settings.corpus,
     preset: r.preset,
+    algo: r.settings.algo === 'ppo' ? 'ppo' : 'grpo', // records saved before PPO existed have no algo
     steps: r.steps,
     checkpointStep: r.checkpointStep,
     rewards: r.metrics.map((m) => m.reward),

@@ -36,7 +36,7 @@ import {
 import { unpackCheckpoint } from '../engine/checkpoint';
 import { describe, loadCorpus, Run, type LoadedCorpus, type RunOptions } from './runner';
 import { MAX_SAVED_RUNS, newRunId, RunsDb, type RunRecord } from './runsDb';
-import { parseDataset, parseUpload } from './upload';
+import { firstQuestion, parseDataset, readUpload } from './upload';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
@@ -291,7 +291,7 @@ async function upload(runId: number, files: { name: string; bytes: ArrayBuffer }
     post({ type: 'upload', report: { state: 'progress', message, fraction, warnings: [] } });
   try {
     progress('reading files', 0);
-    const parsed = parseUpload(
+    const parsed = await readUpload(
       files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })),
       new Set(list.map((c) => c.name)),
       progress,
@@ -312,7 +312,7 @@ async function upload(runId: number, files: { name: string; bytes: ArrayBuffer }
       type: 'upload',
       report: {
         state: 'done',
-        message: `loaded ${loaded.info.title}: ${loaded.info.passages} passages, ${loaded.info.trainQuestions} training / ${loaded.info.testQuestions} held-out questions`,
+        message: `loaded ${loaded.info.title}: ${loaded.info.passages} passages, ${loaded.info.trainQuestions} training / ${loaded.info.testQuestions} held-out questions${firstQuestion(parsed.data.train)}`,
         warnings: parsed.warnings,
         corpus: loaded.info.name,
       },

@@ -1,8 +1,10 @@
 /**
  * An upload of the user's own data, checked whole before anything changes (all-or-nothing): one corpus file and
- * one or two QA files (JSON lines, Search-R1 / FlashRAG), told apart by their first record. Two QA files: the one
- * named test/dev/val is held out; one QA file: its last fifth is held out. Every problem is a DataError naming the
- * file and line; answers that never occur in the corpus give warnings. Runs in the worker (the page never parses).
+ * one or two QA files (JSON lines, Search-R1 / FlashRAG), told apart by their first record. A QA file may also be
+ * Parquet (Search-R1's training files, or question / golden_answers columns; engine/parquet.ts): it is read first
+ * and goes on as the JSON lines it holds. Two QA files: the one named test/dev/val is held out; one QA file: its
+ * last fifth is held out. Every problem is a DataError naming the file and line (or row); answers that never occur
+ * in the corpus give warnings. Runs in the worker (the page never parses).
  * Knows the engine's loaders and retriever; nothing of IndexedDB or messages.
  */
 import {
@@ -10,9 +12,11 @@ import {
   decodeText,
   parseCorpus,
   parseQA,
+  serializeJsonl,
   sniffKind,
   type ParseProgress,
 } from '../engine/data';
+import { isParquetFile, parseQaParquet } from '../engine/parquet';
 import type { Dataset } from '../engine/session';
 import type { QAItem } from '../engine/types';
 import type { CorpusInfo } from './protocol';
@@ -60,6 +64,35 @@ export function parseDataset(
       ? train
       : parseQA(texts.test, names.test, stage(`parsing ${names.test}`, 0.7, 0.1));
   return { corpus, train, test };
+}
+
+/** Parquet QA files become the JSON-lines files they hold (same names); other files pass through. */
+export async function parquetAsJsonl(
+  files: readonly UploadFile[],
+  progress: (stage: string, fraction: number) => void = () => {},
+): Promise<UploadFile[]> {
+  const out: UploadFile[] = [];
+  for (const f of files) {
+    if (!isParquetFile(f.bytes, f.name)) {
+      out.push(f);
+      continue;
+    }
+    progress(`reading ${f.name}`, 0);
+    const items = await parseQaParquet(f.bytes, f.name, (done, total) =>
+      progress(`checking ${f.name}: row ${done + 1} of ${total}`, 0),
+    );
+    out.push({ name: f.name, bytes: new TextEncoder().encode(serializeJsonl(items)) });
+  }
+  return out;
+}
+
+/** parseUpload after reading any Parquet QA files (asynchronous: the Parquet reader is). */
+export async function readUpload(
+  files: readonly UploadFile[],
+  taken: ReadonlySet<string>,
+  progress: (stage: string, fraction: number) => void = () => {},
+): Promise<ParsedUpload> {
+  return parseUpload(await parquetAsJsonl(files, progress), taken, progress);
 }
 
 /** Check and parse an upload; throws a DataError (engine/data.ts), or an Error for a wrong set of files. */
@@ -131,6 +164,14 @@ export function parseUpload(
     testQuestions: data.test.length,
   };
   return { record: { name, info, texts: textsOut }, data, warnings };
+}
+
+/** For the upload's outcome line: its first training question and answers, so that a misread column shows. */
+export function firstQuestion(items: readonly QAItem[]): string {
+  const q = items[0];
+  if (!q) return '';
+  const short = q.question.length > 200 ? `${q.question.slice(0, 200)}…` : q.question;
+  return `; first question: “${short}” → ${q.golden_answers.join(' | ')}`;
 }
 
 /** One QA file for both splits: the last fifth (at least one question) is held out. */

@@ -8,7 +8,8 @@
 // settings; a backend switch; the shipped-checkpoint path (a tiny checkpoint made here by the CLI, served through a
 // route) and its fallback (no checkpoint: built in the browser with a progress bar); readable errors for bad data
 // and bad link settings; saved runs (a reload resumes with its history), uploads (a bad one names file and line and
-// leaves the loaded corpus answering; HTML in a passage shows as text), and faults (a lost WebGPU device falls back
+// leaves the loaded corpus answering; HTML in a passage shows as text; a Search-R1 train.parquet loads as its
+// questions, a bad one names file and row), and faults (a lost WebGPU device falls back
 // to WASM and a crashed worker restarts, both resuming from the checkpoint), and an experiment (a masking ablation,
 // two variants × 1 update, overlaid and exported as JSON and SVG). Never asserts on training speed. Saves a screenshot to $E2E_SCREENSHOT (the README's is
 // refreshed with E2E_SCREENSHOT=docs/screenshot.png), else dist/e2e-screenshot.png.
@@ -800,6 +801,42 @@ async function main() {
             throw new Error(`passage not shown as text: ${hitText}`);
           if ((await hit.locator('b, img').count()) || (await p.evaluate(() => window.__xss)))
             throw new Error('passage HTML was interpreted');
+        } finally {
+          await ctx.close();
+        }
+      },
+    );
+
+    await check(
+      'uploads: a Search-R1 train.parquet loads as its questions; a bad one names file and row',
+      async () => {
+        const ctx = await browser.newContext();
+        try {
+          const p = await ctx.newPage();
+          watchConsole(p, 'parquet upload page');
+          await p.goto(`${origin}/?preset=test&corpus=countries`);
+          await ready(p);
+          const fixture = (rel) => path.join(root, 'tests/fixtures', rel);
+          const put = (files) => p.setInputFiles('[data-testid=upload-input]', files);
+          await put([fixture('good/corpus.jsonl'), fixture('parquet/missing-target.parquet')]);
+          await p.waitForSelector('[data-testid=upload-error]', { timeout: 60_000 });
+          const err = await p.locator('[data-testid=upload-error]').innerText();
+          if (!/missing-target\.parquet row 3: reward_model\.ground_truth\.target is missing/.test(err))
+            throw new Error(`error: ${err}`);
+          if ((await p.locator('[data-testid=corpus-select]').inputValue()) !== 'countries')
+            throw new Error('the corpus changed after a failed upload');
+          await put([fixture('good/corpus.jsonl'), fixture('parquet/nq-search-train.parquet')]);
+          await p.waitForSelector('[data-testid=upload-done]', { timeout: 60_000 });
+          const done = await p.locator('[data-testid=upload-done]').innerText();
+          // The question is the text after "Question:" in the prompt, the answers those of reward_model.
+          if (
+            !done.includes('4 training / 1 held-out questions') ||
+            !done.includes('first question: “what is the capital of quelaria?” → Ostrel')
+          )
+            throw new Error(`done: ${done}`);
+          await p.waitForFunction(() =>
+            document.querySelector('[data-testid=corpus-select]')?.value?.startsWith('upload-'),
+          );
         } finally {
           await ctx.close();
         }

@@ -10,7 +10,8 @@ import {
   unpackBundle,
   unpackCheckpoint,
 } from '../../src/engine/checkpoint';
-import { defaultGrpoConfig, defaultRolloutConfig } from '../../src/engine/config';
+import { defaultGrpoConfig, defaultPpoConfig, defaultRolloutConfig } from '../../src/engine/config';
+import { createTrainer, PpoTrainer } from '../../src/engine/ppo';
 import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import { buildTokenizer, newPolicy } from '../../src/engine/session';
@@ -19,7 +20,8 @@ import type { Passage, QAItem } from '../../src/engine/types';
 import { InputError, loadCheckpoint } from '../../src/cli/common';
 import { presetSettings } from '../../src/workers/presets';
 import { restoreTrainer, takeSnapshot } from '../../src/workers/resume';
-import { checkpointFiles, runFromCheckpoint } from '../../src/workers/runFile';
+import { checkpointFiles, runFromCheckpoint, runFromFile, runToFile } from '../../src/workers/runFile';
+import type { RunRecord } from '../../src/workers/runsDb';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -45,6 +47,13 @@ const small = { dModel: 16, nHeads: 2, nLayers: 1, contextLen: 96 };
 async function weights(policy: { variables: tf.Variable[] }): Promise<number[]> {
   const parts = await Promise.all(policy.variables.map((v) => v.data()));
   return parts.flatMap((p) => Array.from(p));
+}
+
+function maxAbsDiff(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
 }
 
 describe('resume from a snapshot', () => {
@@ -85,6 +94,73 @@ describe('resume from a snapshot', () => {
     policy.dispose();
     r.trainer.dispose();
     r.policy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('PPO: the critic and its optimiser are saved and resumed too (through a run file)', async () => {
+    const before = tf.memory().numTensors;
+    const cfg = {
+      algo: 'ppo' as const,
+      grpo: { ...grpo, groupSize: 1, questionsPerStep: 4, miniBatches: 2 },
+      ppo: { ...defaultPpoConfig(), criticLr: 1e-2, criticWarmupSteps: 2 },
+      rollout,
+    };
+    const policy = newPolicy(tokenizer, 3, small);
+    const a = createTrainer(cfg, policy, tokenizer, retriever, train, new Rng(7)) as PpoTrainer;
+    await a.step();
+    await a.step();
+    const snap = await takeSnapshot(a, tokenizer, 2, { note: 'test' });
+    expect(snap.critic?.optimizer.t).toBe(4); // 2 steps × 2 mini-batches
+    const m3 = (await a.step()).metrics;
+    const m4 = (await a.step()).metrics;
+    const want = await weights(policy);
+    const wantCritic = await weights(a.critic);
+
+    // As an exported run file travels (IndexedDB stores the same Snapshot object).
+    const settings = { ...presetSettings('test', 'countries'), algo: 'ppo' as const };
+    const rec: RunRecord = {
+      id: 'p',
+      name: 'ppo run',
+      created: 0,
+      updated: 0,
+      preset: 'test',
+      settings,
+      base: null,
+      metrics: [],
+      evals: { base: null, points: [] },
+      trajectories: null,
+      steps: 2,
+      checkpointStep: 2,
+    };
+    const back = runFromFile(runToFile(rec, snap), 'p.sr1run').snapshot!;
+    expect(back.critic).toEqual(snap.critic);
+    const r = restoreTrainer(back, retriever, train, cfg.grpo, rollout, cfg);
+    const t = r.trainer as PpoTrainer;
+    expect(t).toBeInstanceOf(PpoTrainer);
+    const r3 = (await t.step()).metrics;
+    const r4 = (await t.step()).metrics;
+    expect(r3.reward).toBe(m3.reward);
+    expect(r3.valueMean).toBeCloseTo(m3.valueMean, 6); // the critic before step 3's update: the saved one
+    expect(r4.valueLoss).toBeCloseTo(m4.valueLoss, 6);
+    expect(r4.criticLr).toBe(m4.criticLr); // the critic's warm-up went on too
+    expect(r4.lr).toBe(m4.lr);
+    expect(maxAbsDiff(await weights(r.policy), want)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(await weights(t.critic), wantCritic)).toBeLessThan(1e-5);
+
+    // A snapshot saved before the critic was kept still loads: a fresh critic (so the runs part ways).
+    const old = restoreTrainer({ ...snap, critic: undefined }, retriever, train, cfg.grpo, rollout, cfg);
+    const o = old.trainer as PpoTrainer;
+    expect(o.criticOptimizer.stepCount).toBe(0);
+    expect(maxAbsDiff(await weights(o.critic), wantCritic)).toBeGreaterThan(1e-3);
+    expect((await o.step()).metrics.valueMean).not.toBeCloseTo(m3.valueMean, 6);
+    // A critic of the wrong size is refused, and nothing leaks.
+    const bad = { ...snap, critic: { ...snap.critic!, weights: snap.critic!.weights.subarray(4) } };
+    expect(() => restoreTrainer(bad, retriever, train, cfg.grpo, rollout, cfg)).toThrow(
+      /the saved critic holds \d+ floats, the model \d+/,
+    );
+
+    for (const x of [a, r.trainer, old.trainer]) x.dispose();
+    for (const x of [policy, r.policy, old.policy]) x.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

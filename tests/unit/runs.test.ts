@@ -8,7 +8,7 @@ import type { FromWorker, ToWorker } from '../../src/workers/protocol';
 import type { Snapshot } from '../../src/workers/resume';
 import { checkpointToFile, runFromFile, runToFile } from '../../src/workers/runFile';
 import { newRunId, RunsDb, type RunRecord } from '../../src/workers/runsDb';
-import { unpackBundle } from '../../src/engine/checkpoint';
+import { packBundle, unpackBundle } from '../../src/engine/checkpoint';
 
 const metrics = (step: number, skipped = 0) =>
   ({ step, reward: step / 10, tokensPerSec: 1, skippedUpdates: skipped }) as unknown as StepMetrics;
@@ -87,6 +87,24 @@ describe('run files', () => {
     expect(back.snapshot).toEqual(snapshot(4));
     expect(back.dataset).toBeUndefined();
   });
+  it('a PPO run carries its critic; a file missing part of it is refused by name', () => {
+    const snap: Snapshot = {
+      ...snapshot(4),
+      critic: {
+        weights: new Uint8Array([2, 4, 6, 8]),
+        optimizer: { t: 8, m: new Uint8Array([1, 2, 3, 4]), v: new Uint8Array([5, 6, 7, 8]) },
+      },
+    };
+    const file = runToFile(record('a', 4), snap);
+    expect(runFromFile(file, 'a.sr1run').snapshot).toEqual(snap);
+    const { entries } = unpackBundle(file);
+    delete entries['critic-optimizer-v.bin'];
+    expect(() => runFromFile(packBundle('run', entries), 'a.sr1run')).toThrow(
+      /a\.sr1run: the PPO critic is incomplete/,
+    );
+    // A GRPO snapshot (or one saved before the critic was kept) has none.
+    expect(runFromFile(runToFile(record('a', 4), snapshot(4)), 'a.sr1run').snapshot?.critic).toBeUndefined();
+  });
   it('a run without a checkpoint yet travels as history only', () => {
     const back = runFromFile(runToFile(record('a', 0), undefined), 'a.sr1run');
     expect(back.snapshot).toBeUndefined();
@@ -121,6 +139,7 @@ const summary = (id: string, checkpointStep: number | null) => ({
   updated: 1,
   corpus: 'countries',
   preset: 'test',
+  algo: 'grpo' as const,
   steps: 3,
   checkpointStep,
   rewards: [0, 0.5, 1],
