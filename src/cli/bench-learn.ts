@@ -208,6 +208,7 @@ function runOptions(
     klCoef: d.grpo.klCoef,
     questionsPerStep: ppo ? PPO_QUESTIONS_PER_STEP : d.grpo.questionsPerStep,
     turnTokens: d.rollout.maxTurnTokens,
+    miniBatches: d.grpo.miniBatches,
     evalOnly: false,
     algo: ppo ? 'ppo' : 'grpo',
     baseOnly: isBase,
@@ -239,7 +240,11 @@ const seconds = () => performance.now() / 1000;
 async function calibrate(o: BenchOptions): Promise<Timing> {
   const corpus = o.corpora[0];
   const f = corpusFiles(o, corpus);
-  const data: Dataset = { corpus: loadCorpus(f.corpus), train: loadQA(f.train), test: loadQA(f.test) };
+  const data: Dataset = {
+    corpus: loadCorpus(f.corpus),
+    train: await loadQA(f.train),
+    test: await loadQA(f.test),
+  };
   const cfg = defaultRunConfig();
   const rng = new Rng(12345);
   const tokenizer = buildTokenizer(data);
@@ -276,7 +281,7 @@ async function calibrate(o: BenchOptions): Promise<Timing> {
     await evaluate(env, items, rng.fork(), 64);
     const evalQuestion = (seconds() - t) / items.length;
     const testQuestions: Record<string, number> = {};
-    for (const c of o.corpora) testQuestions[c] = loadQA(corpusFiles(o, c).test).length;
+    for (const c of o.corpora) testQuestions[c] = (await loadQA(corpusFiles(o, c).test)).length;
     return { corpus, practiceStep, grpoStep, ppoStep, evalQuestion, testQuestions };
   } finally {
     policy.dispose();

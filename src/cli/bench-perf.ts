@@ -123,8 +123,8 @@ runMain(async () => {
   const root = path.resolve('public/corpus/world');
   const data = {
     corpus: loadCorpus(path.join(root, 'corpus.jsonl')),
-    train: loadQA(path.join(root, 'train.jsonl')),
-    test: loadQA(path.join(root, 'test.jsonl')),
+    train: await loadQA(path.join(root, 'train.jsonl')),
+    test: await loadQA(path.join(root, 'test.jsonl')),
   };
   const tokenizer = buildTokenizer(data);
   const retriever = buildRetriever(data.corpus);

@@ -1,6 +1,6 @@
 /**
- * Node-side helpers shared by the CLI commands: reading and validating data files, writing an output folder
- * atomically, checkpoints on disk, a progress bar on stderr, and exit codes (2 = bad input).
+ * Node-side helpers shared by the CLI commands: reading and validating data files (QA sets as JSON lines or
+ * Parquet), writing an output folder atomically, checkpoints on disk, a progress bar on stderr, and exit codes (2 = bad input).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import {
   type CheckpointFiles,
 } from '../engine/checkpoint';
 import { DataError, parseCorpus, parseQA } from '../engine/data';
+import { isParquetFile, parseQaParquet } from '../engine/parquet';
 import type { Policy } from '../engine/model';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { Passage, QAItem } from '../engine/types';
@@ -20,15 +21,17 @@ import { UsageError } from './args';
 /** A problem with the user's input: reported on stderr with exit code 2. */
 export class InputError extends Error {}
 
-function readText(file: string): string {
-  let buf: Buffer;
+function readBytes(file: string): Buffer {
   try {
-    buf = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch (e) {
     throw new InputError(
       `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
+}
+
+function readText(file: string, buf = readBytes(file)): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
@@ -40,8 +43,17 @@ export function loadCorpus(file: string): Passage[] {
   return parseCorpus(readText(file), path.basename(file));
 }
 
-export function loadQA(file: string): QAItem[] {
-  return parseQA(readText(file), path.basename(file));
+/**
+ * A QA set: JSON lines, or Parquet (Search-R1's training files, or question / golden_answers columns; told by the
+ * PAR1 magic or a .parquet name, as the browser upload does: engine/parquet.ts). Throws DataError naming the file
+ * and the line or row.
+ */
+export async function loadQA(file: string): Promise<QAItem[]> {
+  const buf = readBytes(file);
+  const name = path.basename(file);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (isParquetFile(bytes, name)) return parseQaParquet(bytes, name);
+  return parseQA(readText(file, buf), name);
 }
 
 /**

@@ -52,6 +52,7 @@ export interface PipelineOptions {
   klCoef: number;
   questionsPerStep: number;
   turnTokens: number;
+  miniBatches: number;
   /** Only evaluate (npm run eval). */
   evalOnly: boolean;
   /** RL algorithm (default grpo). */
@@ -107,8 +108,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   // 1. Input first: every file is validated before any work, so bad input fails fast with exit code 2.
   const data: Dataset = {
     corpus: loadCorpus(o.corpus),
-    train: o.train ? loadQA(o.train) : [],
-    test: loadQA(o.test),
+    train: o.train ? await loadQA(o.train) : [],
+    test: await loadQA(o.test),
   };
   if (!o.evalOnly && o.steps > 0 && o.mode !== 'direct' && !data.train.length) {
     throw new InputError('--train is required to train (or pass --steps 0 / --mode direct)');
@@ -137,6 +138,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.grpo.klCoef = o.klCoef;
     cfg.grpo.questionsPerStep = o.questionsPerStep;
     cfg.rollout.maxTurnTokens = o.turnTokens;
+    cfg.grpo.miniBatches = o.miniBatches;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
     const { train: rlTrain, val } = splitValidation(data.train);

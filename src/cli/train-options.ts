@@ -17,8 +17,11 @@ import type { BackendName } from '../engine/backend';
 
 export const TRAIN_SPEC: Record<string, OptionSpec> = {
   corpus: { type: 'string', help: 'corpus JSON lines ({"id","contents"})' },
-  train: { type: 'string', help: 'training questions JSON lines ({"id","question","golden_answers"})' },
-  test: { type: 'string', help: 'held-out questions, same format' },
+  train: {
+    type: 'string',
+    help: 'training questions: JSON lines ({"id","question","golden_answers"}) or Parquet (Search-R1 train.parquet, or question/golden_answers columns)',
+  },
+  test: { type: 'string', help: 'held-out questions, JSON lines or Parquet like --train' },
   out: { type: 'string', help: 'output folder (written atomically)' },
   mode: {
     type: 'string',
@@ -79,6 +82,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
   },
   gamma: { type: 'number', help: `ppo: GAE discount γ (default 1; paper ${PAPER_VALUES.gamma})` },
   lambda: { type: 'number', help: `ppo: GAE λ (default 1; paper ${PAPER_VALUES.lambda})` },
+  'mini-batches': {
+    type: 'number',
+    help: `optimiser updates per step: the step's rollouts are split into this many mini-batches (default ${defaultRunConfig().grpo.miniBatches})`,
+  },
   'turn-tokens': {
     type: 'number',
     help: `tokens the policy may generate per round (default ${defaultRunConfig().rollout.maxTurnTokens})`,
@@ -143,6 +150,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     gamma: unit('gamma', d.ppo.gamma),
     lambda: unit('lambda', d.ppo.lambda),
     turnTokens: int('turn-tokens', d.rollout.maxTurnTokens, 4),
+    miniBatches: int('mini-batches', d.grpo.miniBatches, 1),
     evalOnly,
   };
 }

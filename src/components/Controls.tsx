@@ -29,7 +29,7 @@ const STEPS: { grain: Grain; label: string; help: string }[] = [
   {
     grain: 'turn',
     label: '+1 turn',
-    help: 'run until a rollout ends its round (</search>, </answer> or the cap)',
+    help: 'run until every active rollout has ended its round (</search>, </answer> or the cap); finished ones stay',
   },
   {
     grain: 'group',
@@ -129,10 +129,11 @@ export function Controls(p: ControlsProps) {
       <p className="small" data-testid="base-info">
         <strong>base policy:</strong> {baseLine}
       </p>
-      {p.phase === 'base' && p.progress ? (
-        <div className="progress" data-testid="base-progress">
+      {(p.phase === 'base' || p.phase === 'paused') && p.progress ? (
+        <div className="progress" data-testid="base-progress" data-paused={p.phase === 'paused'}>
           <progress max={p.progress.steps} value={p.progress.step} /> building the base: practice{' '}
           {p.progress.step}/{p.progress.steps}
+          {p.phase === 'paused' ? ' — paused (▶ Play resumes it)' : null}
         </div>
       ) : null}
     </section>

@@ -68,7 +68,8 @@ export async function trainBase(
   cfg: BaseTrainingConfig,
   rng: Rng,
   onProgress?: (p: BaseProgress) => void,
-  shouldStop?: () => boolean,
+  /** Awaited before every step (a caller may hold there, e.g. while paused); true ends training there. */
+  shouldStop?: () => boolean | Promise<boolean>,
 ): Promise<number> {
   const masks = policy.updateMasks();
   const opt = new AdamW(
@@ -88,7 +89,7 @@ export async function trainBase(
   const sampler = new PracticeSampler(env, builder, rng, Math.min(128, policy.cfg.contextLen));
   try {
     for (let step = 0; step < cfg.steps; step++) {
-      if (shouldStop?.()) break;
+      if (await shouldStop?.()) break;
       const t0 = performance.now();
       const batch = makeBatch(sampler.next(cfg.batchSize), policy.cfg.contextLen, true);
       const { value, grads } = tf.variableGrads(() => {

@@ -60,10 +60,21 @@ export interface RolloutOptions {
   /** Called after every batch of sampled tokens (for live views); must be cheap. */
   onTokens?: (trajectories: readonly Trajectory[]) => void;
   /**
-   * Awaited after every batch of sampled tokens (one token added to every generating row), with whether any row
-   * ended its round in that batch. Lets a caller step exactly one token or one round at a time.
+   * Awaited after every batch of sampled tokens (one token added to every generating row). Lets a caller step
+   * exactly one token or one round at a time.
    */
-  gate?: (event: { roundEnded: boolean }) => Promise<void> | void;
+  gate?: (event: RolloutGateEvent) => Promise<void> | void;
+}
+
+export interface RolloutGateEvent {
+  /** Some row ended its round in this batch. */
+  roundEnded: boolean;
+  /**
+   * No row is generating any more in the current lockstep round: every row not done has ended its round (it waits
+   * for its observation, fed next) and the rest are done. Rows end rounds at different token counts; this is the
+   * batch where the last of them did.
+   */
+  roundsClosed: boolean;
 }
 
 const ACTION_RE = /<(search|answer)>(.*?)<\/\1>/s;
@@ -215,7 +226,8 @@ export class RolloutEnv {
         }
         await feed(singles);
         opts.onTokens?.(rows.map((r) => r.traj));
-        await opts.gate?.({ roundEnded });
+        const roundsClosed = rows.every((r, row) => r.done || pending.has(row));
+        await opts.gate?.({ roundEnded, roundsClosed });
       }
     } finally {
       state.dispose();

@@ -214,7 +214,8 @@ export function connectWorker(
       send({ type: 'play', runId: store.getState().runId, settings, preset: store.getState().preset });
     },
     pause() {
-      store.setState({ message: 'pausing at the next token…' });
+      const where = store.getState().phase === 'base' ? 'after this practice step' : 'at the next token';
+      store.setState({ message: `pausing ${where}…` });
       send({ type: 'pause', runId: store.getState().runId });
     },
     step(grain) {

@@ -1,29 +1,29 @@
 /**
- * One training run inside the worker: the base policy (a shipped checkpoint, or practice in the tab), then RL
- * steps (GRPO or PPO, engine/ppo.ts createTrainer) under a Stepper (play, pause, exact steps at four grains),
- * streaming rollout tokens as they are sampled, step reports, periodic held-out evaluation, and before/after comparisons. Tasks such as a comparison run only at
- * a hold point or a gate, never inside an update. Stop (reset) frees every tensor once the loop is idle.
+ * One training run inside the worker: the base policy (a shipped checkpoint, or practice in the tab:
+ * base-build.ts), then RL steps (GRPO or PPO, engine/ppo.ts createTrainer) under a Stepper (play, pause, exact
+ * steps at four grains), streaming rollout tokens as they are sampled, step reports, periodic held-out evaluation,
+ * and before/after comparisons. Tasks such as a comparison run only at a hold point or a gate, never inside an
+ * update. Stop (reset) frees every tensor once the loop is idle.
  * A run is saved as it goes (saver.ts: history every step, a checkpoint every few steps and at holds) and can
  * start from a saved snapshot instead of a base policy, continuing its step count, optimiser and random stream.
  * Reports through `post`; knows the engine, the protocol and nothing of the page.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_BASE_TRAINING, trainBase, type BaseTrainingConfig } from '../engine/base';
 import { makeBatch } from '../engine/batch';
 import { unpackCheckpoint } from '../engine/checkpoint';
 import type { RunConfig } from '../engine/config';
 import { parseCorpus, parseQA } from '../engine/data';
 import { evaluate } from '../engine/evaluate';
 import type { Policy } from '../engine/model';
-import { heldOutPassages, PracticeBuilder } from '../engine/practice';
 import type { Retriever } from '../engine/retriever';
 import { computeReward } from '../engine/reward';
 import { Rng } from '../engine/rng';
-import { RolloutEnv, type Trajectory } from '../engine/rollout';
+import { RolloutEnv, type RolloutGateEvent, type Trajectory } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
 import { createTrainer, type RlTrainer } from '../engine/ppo';
 import type { QAItem } from '../engine/types';
+import { baseConfigFor, practiseInTab } from './base-build';
 import { fetchCheckpoint, describeCheckpoint } from './checkpoints';
 import { LiveStream } from './live';
 import { runConfigFor } from './presets';
@@ -65,11 +65,6 @@ export async function loadCorpus(baseUrl: string, info: CorpusInfo): Promise<Loa
     test: parseQA(te, info.test),
   };
   return { info, data, retriever: buildRetriever(data.corpus) };
-}
-
-export function baseConfigFor(s: BrowserSettings): BaseTrainingConfig {
-  const warmupSteps = Math.min(DEFAULT_BASE_TRAINING.warmupSteps, Math.max(1, Math.floor(s.baseSteps / 4)));
-  return { ...DEFAULT_BASE_TRAINING, steps: s.baseSteps, batchSize: s.baseBatch, warmupSteps };
 }
 
 /** Questions with the chosen number of hops (0 = all); a readable error when none are left. */
@@ -250,12 +245,17 @@ export class Run {
       message,
       hold: { seq: this.holdSeq, step, at },
     });
+    await this.waitWhileHeld();
+    if (!this.stopped)
+      this.status('training', `${this.algoName} step ${step}: ${this.stepper.pendingGrain ?? 'playing'}…`);
+  }
+
+  /** Until play, a step or stop (running queued tasks meanwhile). */
+  private async waitWhileHeld(): Promise<void> {
     while (this.stepper.held && !this.stopped) {
       if (this.tasks.length) await this.drainTasks();
       else await this.stepper.waitForChange();
     }
-    if (!this.stopped)
-      this.status('training', `${this.algoName} step ${step}: ${this.stepper.pendingGrain ?? 'playing'}…`);
   }
 
   private async loop(): Promise<void> {
@@ -364,17 +364,21 @@ export class Run {
   }
 
   private async gate(
-    e: { roundEnded: boolean },
+    e: RolloutGateEvent,
     live: LiveStream,
     trajs: readonly Trajectory[],
     stepNo: number,
   ): Promise<void> {
-    const event: GateEvent = { roundEnded: e.roundEnded, allDone: live.allDone(trajs) };
+    const event: GateEvent = { roundsClosed: e.roundsClosed, allDone: live.allDone(trajs) };
     await this.drainTasks();
     if (this.stopped) throw new StoppedError();
     if (this.stepper.holdAtGate(event)) {
       live.flush(trajs);
-      const where = event.allDone ? 'every rollout done, the update is next' : 'mid-rollout';
+      const where = event.allDone
+        ? 'every rollout done, the update is next'
+        : event.roundsClosed
+          ? 'every active rollout at the end of its round'
+          : 'mid-rollout';
       await this.hold(stepNo, 'token', `paused in ${this.algoName} step ${stepNo} (${where})`);
       if (this.stopped) throw new StoppedError();
     } else if (performance.now() - this.lastYield > 50) {
@@ -440,7 +444,22 @@ export class Run {
       const why =
         this.settings.base === 'checkpoint' ? `no shipped checkpoint for "${this.settings.corpus}": ` : '';
       summary = `${why}built in the browser by ${this.settings.baseSteps} practice steps`;
-      await this.practice(policy, tokenizer, data, retriever, cfg, rng, why);
+      await practiseInTab(
+        policy,
+        tokenizer,
+        data,
+        retriever,
+        cfg,
+        baseConfigFor(this.settings),
+        rng,
+        `${why}building the base policy: practice`,
+        {
+          stepper: this.stepper,
+          stopped: () => this.stopped,
+          waitWhileHeld: () => this.waitWhileHeld(),
+          status: (phase, message, progress) => this.status(phase, message, progress),
+        },
+      );
     }
     this.policy = policy;
     this.post({
@@ -524,49 +543,6 @@ export class Run {
     const built = { cfg, offset: snapshot.step, tokenizer, policy, trainer, retriever, evalItems };
     this.startSaving({ ...record, checkpointStep: snapshot.step }, snapshot.reference);
     return built;
-  }
-
-  private async practice(
-    policy: Policy,
-    tokenizer: Tokenizer,
-    data: Dataset,
-    retriever: Retriever,
-    cfg: RunConfig,
-    rng: Rng,
-    why: string,
-  ): Promise<void> {
-    const base = baseConfigFor(this.settings);
-    if (base.steps <= 0) return;
-    const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
-    const builder = new PracticeBuilder(
-      data.corpus,
-      data.train,
-      retriever,
-      cfg.rollout,
-      heldOutPassages(data.corpus, data.test),
-    );
-    let lastPost = 0;
-    const label = `${why}building the base policy: practice`;
-    this.status('base', `${label} 0/${base.steps}`, {
-      step: 0,
-      steps: base.steps,
-      loss: NaN,
-      tokensPerSec: 0,
-    });
-    await trainBase(
-      policy,
-      env,
-      builder,
-      base,
-      rng.fork(),
-      (p) => {
-        const t = performance.now();
-        if (t - lastPost < 250 && p.step < p.steps) return; // at most 4 progress messages a second
-        lastPost = t;
-        this.status('base', `${label} ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`, p);
-      },
-      () => this.stopped,
-    );
   }
 
   private dispose(): void {

@@ -3,17 +3,19 @@
  * the rollout's gate (awaited after every batch of sampled tokens, i.e. exactly one new token on every generating
  * rollout) and the boundary between GRPO steps. Grains:
  *   token  — hold at the next gate (one token on every generating rollout);
- *   turn   — hold at the next gate where some rollout ended its round (</search>, </answer>, <eos> or the cap);
+ *   turn   — hold at the next gate where every still-generating rollout has ended its round (</search>,
+ *            </answer>, <eos> or the per-round cap), each at its own token count; rollouts already done stay put;
  *   group  — hold at the gate where every rollout of the group is done (before the update);
  *   update — hold after the next GRPO update has been applied (between steps).
- * Pause holds at the next of either point. Knows nothing of tensors, messages or the engine.
+ * Pause holds at the next of either point (and, while the base is built in the tab, between practice steps:
+ * base-build.ts). Knows nothing of tensors, messages or the engine.
  */
 export type Grain = 'token' | 'turn' | 'group' | 'update';
 export const GRAINS: readonly Grain[] = ['token', 'turn', 'group', 'update'];
 
 export interface GateEvent {
-  /** Some rollout ended its round in this batch. */
-  roundEnded: boolean;
+  /** Every rollout not done has ended its current round (engine/rollout.ts RolloutGateEvent.roundsClosed). */
+  roundsClosed: boolean;
   /** Every rollout of the batch is done. */
   allDone: boolean;
 }
@@ -67,7 +69,7 @@ export class Stepper {
     if (this.running) return false;
     const t = this.target;
     if (t === null) return true;
-    if (t === 'token' || (t === 'turn' && e.roundEnded) || (t === 'group' && e.allDone)) {
+    if (t === 'token' || (t === 'turn' && e.roundsClosed) || (t === 'group' && e.allDone)) {
       this.target = null;
       return true;
     }

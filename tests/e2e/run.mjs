@@ -517,6 +517,47 @@ async function main() {
       }
     });
 
+    await check('Pause while the base is built holds practice and says paused; Play resumes it', async () => {
+      const ctx = await browser.newContext();
+      try {
+        const p = await ctx.newPage();
+        watchConsole(p, 'base-pause page');
+        await p.goto(`${origin}/?preset=test&corpus=countries&base=build&baseSteps=200`);
+        await ready(p);
+        await p.click('[data-testid=play]');
+        await p.waitForSelector('[data-testid=base-progress], [data-testid=error]', { timeout: LONG });
+        await failOnError(p);
+        await p.click('[data-testid=pause]');
+        await p.waitForSelector('[data-testid=base-progress][data-paused=true], [data-testid=error]', {
+          timeout: LONG,
+        });
+        await failOnError(p);
+        const bar = p.locator('[data-testid=base-progress]');
+        const before = await bar.innerText();
+        if (!/paused/.test(before)) throw new Error(`progress: ${before}`);
+        const status = await p.locator('[data-testid=status]').innerText();
+        if (!/paused/.test(status)) throw new Error(`status: ${status}`);
+        await p.waitForTimeout(3000);
+        const after = await bar.innerText();
+        if (after !== before) throw new Error(`practice moved while paused: ${before} → ${after}`);
+        if (await p.locator('[data-testid=play]').isDisabled()) throw new Error('Play is not enabled');
+        await p.click('[data-testid=play]');
+        const step = (t) => Number(/practice (\d+)\//.exec(t)?.[1] ?? NaN);
+        await p.waitForFunction(
+          (n) => {
+            const el = document.querySelector('[data-testid=base-progress]');
+            const m = /practice (\d+)\//.exec(el?.textContent ?? '');
+            return (el && el.getAttribute('data-paused') === 'false' && m && Number(m[1]) > n) || !el;
+          },
+          step(before),
+          { timeout: LONG, polling: 250 },
+        );
+        await failOnError(p);
+      } finally {
+        await ctx.close();
+      }
+    });
+
     await check('bad data shows a readable error naming file and line', async () => {
       const bad = await browser.newContext();
       try {

@@ -123,6 +123,54 @@ describe('npm run train / eval', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it('reads Parquet QA files for --train and --test (Search-R1 train.parquet, FlashRAG columns)', () => {
+    const pq = (name: string) => path.join(root, 'tests/fixtures/parquet', name);
+    const out = path.join(tmp(), 'run');
+    const r = cli('train', [
+      '--corpus',
+      path.join(root, 'tests/fixtures/good/corpus.jsonl'),
+      '--train',
+      pq('nq-search-train.parquet'),
+      '--test',
+      pq('flashrag-qa.parquet'),
+      '--out',
+      out,
+      '--steps',
+      '0',
+      '--base-steps',
+      '0',
+      '--pass-k',
+      '0',
+      '--eval-every',
+      '0',
+    ]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const preds = fs
+      .readFileSync(path.join(out, 'predictions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(preds.map((p) => p.id)).toEqual(['train_0', 'train_1', 'train_2', 'train_3', 'train_4']);
+    expect(preds[1].golden_answers).toEqual(['Zel River', 'the Zel']);
+  });
+
+  it('rejects a bad Parquet file with the file, the row and the problem, exit code 2, and nothing written', () => {
+    const dir = tmp();
+    const out = path.join(dir, 'run');
+    const bad = path.join(root, 'tests/fixtures/parquet/missing-target.parquet');
+    const r = cli('train', ['--corpus', corpus, '--train', train, '--test', bad, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing-target\.parquet row 3: reward_model\.ground_truth\.target is missing/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // Not parquet inside, though named so: refused as such, not read as JSON lines.
+    const fake = path.join(root, 'tests/fixtures/parquet/not-parquet.parquet');
+    const f = cli('eval', ['--init', dir, '--corpus', corpus, '--test', fake, '--out', out]);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/not-parquet\.parquet: not a parquet file/);
+  });
+
   it('rejects unknown options and missing files with exit code 2', () => {
     const a = cli('train', ['--corpus', corpus, '--bogus', '1']);
     expect(a.code).toBe(2);

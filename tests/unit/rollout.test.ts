@@ -2,60 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lossMaskRow, makeBatch } from '../../src/engine/batch';
 import { defaultRolloutConfig, type RolloutConfig } from '../../src/engine/config';
-import type { Policy } from '../../src/engine/model';
-import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import { parseAction, RolloutEnv } from '../../src/engine/rollout';
-import { Tokenizer } from '../../src/engine/tokenizer';
-import { buildTokenizer, newPolicy } from '../../src/engine/session';
-import type { Passage, QAItem } from '../../src/engine/types';
-
-const corpus: Passage[] = [
-  {
-    id: '0',
-    title: 'Zorvak Lint',
-    text: 'Zorvak Lint was born in Telmar.',
-    contents: '"Zorvak Lint"\nZorvak Lint was born in Telmar.',
-  },
-  {
-    id: '1',
-    title: 'Telmar',
-    text: 'Telmar is a city in Quelaria.',
-    contents: '"Telmar"\nTelmar is a city in Quelaria.',
-  },
-  {
-    id: '2',
-    title: 'Brimcorp',
-    text: 'Brimcorp was founded by Zorvak Lint.',
-    contents: '"Brimcorp"\nBrimcorp was founded by Zorvak Lint.',
-  },
-];
-const items: QAItem[] = [
-  { id: 'q1', question: 'Where was Zorvak Lint born', golden_answers: ['Telmar'] },
-  { id: 'q2', question: 'Who founded Brimcorp?', golden_answers: ['Zorvak Lint'] },
-];
-const tokenizer: Tokenizer = buildTokenizer({ corpus, train: items, test: [] });
-const retriever = new Retriever(corpus);
-
-/** A policy that emits a fixed script per row (one-hot distributions), for testing the loop exactly. */
-function scriptedPolicy(scripts: string[][], contextLen = 256): Policy {
-  const V = tokenizer.size;
-  const cursor = scripts.map(() => 0);
-  const fake = {
-    cfg: { vocabSize: V, dModel: 8, nLayers: 1, nHeads: 1, contextLen, ffMult: 1, pointer: false },
-    startDecode: (batch: number) => ({ batch, dispose() {} }),
-    feed: async (_state: unknown, rows: { row: number; tokens: number[] }[]) => {
-      const out = new Float32Array(scripts.length * V);
-      for (const { row } of rows) {
-        const piece = scripts[row][Math.min(cursor[row], scripts[row].length - 1)];
-        out[row * V + tokenizer.id(piece)] = 1;
-        cursor[row] += 1;
-      }
-      return out;
-    },
-  };
-  return fake as unknown as Policy;
-}
+import { newPolicy } from '../../src/engine/session';
+import { items, retriever, scriptedPolicy, tokenizer } from './scripted-policy';
 
 const cfg = (o: Partial<RolloutConfig> = {}): RolloutConfig => ({ ...defaultRolloutConfig(), ...o });
 
@@ -262,5 +212,20 @@ describe('sampling log-probs and stepping', () => {
     });
     expect(events).toHaveLength(t.gen.reduce((a, b) => a + b, 0));
     expect(events).toEqual([false, false, true, false, false, true]);
+  });
+
+  it('flags roundsClosed only at the batch where the last generating row ended its round', async () => {
+    const scripts = [
+      ['<search>', 'telmar', '</search>', '<answer>', 'quelaria', '</answer>'],
+      ['zorvak', 'lint', 'born', '<answer>', 'telmar', '</answer>'],
+    ];
+    const env = new RolloutEnv(scriptedPolicy(scripts), tokenizer, retriever, cfg());
+    const events: string[] = [];
+    await env.run(items, new Rng(1), {
+      gate: ({ roundEnded, roundsClosed }) => void events.push(`${+roundEnded}${+roundsClosed}`),
+    });
+    // Row 0 ends round 1 at its 3rd token and waits; row 1 answers at its 6th: only then is the round closed.
+    // Round 2 is row 0's alone (row 1 is done): its answer closes it.
+    expect(events).toEqual(['00', '00', '10', '00', '00', '11', '00', '00', '11']);
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * Building the base policy in the tab ("base policy: build in the browser", or no shipped checkpoint): answer-free
+ * reading practice (engine/base.ts trainBase) with a progress report, and Pause honoured between practice steps —
+ * the run holds there, says so, and Play (or a step button) resumes it; Reset ends it at the next step boundary.
+ * Knows the engine's practice and the Stepper; reports through callbacks, nothing of messages or the page.
+ */
+import { DEFAULT_BASE_TRAINING, trainBase, type BaseTrainingConfig } from '../engine/base';
+import type { RunConfig } from '../engine/config';
+import type { Policy } from '../engine/model';
+import { heldOutPassages, PracticeBuilder } from '../engine/practice';
+import type { Retriever } from '../engine/retriever';
+import type { Rng } from '../engine/rng';
+import { RolloutEnv } from '../engine/rollout';
+import type { Dataset } from '../engine/session';
+import type { Tokenizer } from '../engine/tokenizer';
+import type { BrowserSettings, Progress } from './protocol';
+import type { Stepper } from './stepper';
+
+/** Progress messages at most this often (and at every pause, resume and the last step). */
+const PROGRESS_MS = 250;
+
+export function baseConfigFor(s: BrowserSettings): BaseTrainingConfig {
+  const warmupSteps = Math.min(DEFAULT_BASE_TRAINING.warmupSteps, Math.max(1, Math.floor(s.baseSteps / 4)));
+  return { ...DEFAULT_BASE_TRAINING, steps: s.baseSteps, batchSize: s.baseBatch, warmupSteps };
+}
+
+export interface PracticeHooks {
+  /** Play / pause / step state of the run: practice holds between steps while it is held. */
+  stepper: Stepper;
+  /** The run was reset: practice ends at the next step boundary. */
+  stopped(): boolean;
+  /** Resolves once the stepper is no longer held or the run stopped (running queued tasks meanwhile). */
+  waitWhileHeld(): Promise<void>;
+  /** 'base' while practising, 'paused' while held between practice steps. */
+  status(phase: 'base' | 'paused', message: string, progress: Progress): void;
+}
+
+/** Practise `policy` on the corpus for `base.steps` steps; `label` starts every progress message. */
+export async function practiseInTab(
+  policy: Policy,
+  tokenizer: Tokenizer,
+  data: Dataset,
+  retriever: Retriever,
+  cfg: RunConfig,
+  base: BaseTrainingConfig,
+  rng: Rng,
+  label: string,
+  hooks: PracticeHooks,
+): Promise<void> {
+  if (base.steps <= 0) return;
+  const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
+  const builder = new PracticeBuilder(
+    data.corpus,
+    data.train,
+    retriever,
+    cfg.rollout,
+    heldOutPassages(data.corpus, data.test),
+  );
+  let last: Progress = { step: 0, steps: base.steps, loss: NaN, tokensPerSec: 0 };
+  const line = (p: Progress) =>
+    `${label} ${p.step}/${p.steps}${Number.isFinite(p.loss) ? `, loss ${p.loss.toFixed(3)}` : ''}`;
+  let lastPost = 0;
+  hooks.status('base', line(last), last);
+  /** Awaited before every practice step: holds while paused; true ends practice (reset). */
+  const between = async (): Promise<boolean> => {
+    if (hooks.stepper.held && !hooks.stopped()) {
+      hooks.status('paused', `${line(last)} — paused (Play resumes it)`, last);
+      await hooks.waitWhileHeld();
+      if (!hooks.stopped()) hooks.status('base', line(last), last);
+    }
+    return hooks.stopped();
+  };
+  await trainBase(
+    policy,
+    env,
+    builder,
+    base,
+    rng.fork(),
+    (p) => {
+      last = p;
+      const t = performance.now();
+      if (t - lastPost < PROGRESS_MS && p.step < p.steps) return;
+      lastPost = t;
+      hooks.status('base', line(p), p);
+    },
+    between,
+  );
+}
