@@ -22,7 +22,7 @@ export function contentWords(text: string): string[] {
   return splitPieces(text).filter(isContentWord);
 }
 
-/** How often question-format practice follows its hop heuristic (searches again iff words are unexplained). */
+/** How often question-format practice follows its hop heuristic (see PracticeBuilder.questionFormat). */
 export const PRACTICE_HOP_FOLLOW = 0.8;
 /** How often it answers from the sentence that best overlaps the question (otherwise any span of the passage). */
 export const PRACTICE_READER_FOLLOW = 0.7;
@@ -32,6 +32,14 @@ const ARTICLES: ReadonlySet<string> = new Set(['the', 'a', 'an']);
 /** A crude stem for word-overlap tests: the first four letters ("studied" ~ "study", "founded" ~ "found"). */
 function stem(word: string): string {
   return word.slice(0, 4);
+}
+
+/** The answer's type named by a question: the content word right after "which" / "what" ("Which country …"). */
+export function answerType(question: string): string | null {
+  const pieces = splitPieces(question);
+  for (let i = 0; i + 1 < pieces.length; i++)
+    if ((pieces[i] === 'which' || pieces[i] === 'what') && isContentWord(pieces[i + 1])) return pieces[i + 1];
+  return null;
 }
 
 /** A practice query: the first content words, few enough to fit one round with its tags. */
@@ -255,14 +263,16 @@ export class PracticeBuilder {
   }
 
   /**
-   * A training question's text with a span of the retrieved passage as the answer (no golden answer is read).
+   * A training question's text with a span of the retrieved passages as the answer (no golden answer is read).
    * Two answer-free reading heuristics shape it, each followed most of the time, not always, so the base still
    * explores and RL decides:
-   *  - hops: when the first passage leaves some of the question's words unexplained ("currency" in "the currency
-   *    of the country where Roshai is", answered by a passage about Roshai), a name from that passage plus the
-   *    unexplained words form a second search; otherwise the answer comes from the first passage;
-   *  - span: the answer is a span of the sentence sharing the most words with the question (the passage's own
-   *    title words and the bridge do not count), as a word-overlap reader would choose it.
+   *  - span: a word-overlap reader picks the sentence, among all retrieved passages, whose words (with its
+   *    passage's title) cover the most question words weighted by rarity (idf), and answers with a span of it
+   *    that is not made of question words — "Which city is the capital of Cook Islands?" → "Avarua is the capital
+   *    of Cook Islands." (the rare "cook" outweighs "city" in "Honiara is the capital city of …");
+   *  - hops: when that sentence leaves question words unexplained ("currency" in "the currency of the country whose
+   *    capital is Minsk", answered "Minsk is the capital of Belarus."), a name read there plus the unexplained
+   *    words form a second search, kept when its result explains some of them; the answer is then read there.
    */
   questionFormat(rng: Rng): Demo | null {
     if (!this.questions.length) return null;
@@ -273,56 +283,106 @@ export class PracticeBuilder {
     const docs = this.retriever.search(query, this.cfg.topk);
     if (!docs.length || this.excluded.has(docs[0].id)) return null;
     const qWords = new Set(words);
-    const spans = this.readerSpans(docs[0], words, qWords, rng);
-    if (!spans) return null;
-    const seen = new Set(contentWords(`${docs[0].title} ${docs[0].text}`).map(stem));
-    const rest = words.filter((w) => !seen.has(stem(w)));
-    const bridges = sentences(docs[0].text)
-      .flatMap((x) => this.names(x))
-      .filter((b) => !contentWords(b).every((w) => qWords.has(w)));
-    const twoHop = rng.next() < (rest.length ? PRACTICE_HOP_FOLLOW : 1 - PRACTICE_HOP_FOLLOW);
-    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2 && bridges.length && twoHop) {
-      // Two hops in the same shape: a name read in the first result plus the question words that result did
-      // not explain form the second query; the answer is a span of the second result.
-      const bridge = rng.pick(bridges);
-      const q2 = queryOf([...contentWords(bridge), ...rest], this.cfg.maxTurnTokens);
-      const docs2 = this.retriever.search(q2, this.cfg.topk);
-      const bridgeWords = contentWords(bridge);
-      const spans2 = docs2.length
-        ? this.readerSpans(docs2[0], rest.length ? rest : words, new Set([...qWords, ...bridgeWords]), rng)
-        : null;
-      if (spans2) return { question: q.question, searches: [query, q2], answer: spans2, kind: 'question' };
+    const first = this.read(docs, words, qWords, rng);
+    if (!first) return null;
+    if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2) {
+      const rest = words.filter((w) => !first.explained.has(stem(w)));
+      // "Which country …" asks for a country: when the span read has a passage of its own whose first sentence
+      // does not call it one ("Fustovsa is a city in …"), the answer lies one hop further, through that span.
+      const type = answerType(q.question);
+      const own = type ? this.byTitle.get(first.span.toLowerCase()) : undefined;
+      const typed = own !== undefined && !this.excluded.has(own.id);
+      const wanted = typed
+        ? !contentWords(sentences(own.text)[0] ?? '')
+            .map(stem)
+            .includes(stem(type!))
+        : rest.length > 0;
+      const bridges = typed ? [first.span] : this.names(first.sentence);
+      const hops = this.secondHops(bridges, rest, qWords, rng);
+      const hop = typed ? hops[0] : (hops.find((h) => h.explains) ?? hops[0]);
+      if (hop && rng.next() < (wanted ? PRACTICE_HOP_FOLLOW : 1 - PRACTICE_HOP_FOLLOW))
+        return { question: q.question, searches: [query, hop.query], answer: hop.span, kind: 'question' };
     }
-    return { question: q.question, searches: [query], answer: spans, kind: 'question' };
+    return { question: q.question, searches: [query], answer: first.span, kind: 'question' };
   }
 
   /**
-   * An answer span of a passage: usually one from the sentence that shares the most cue words (by stem) with the
-   * question, the passage's title words aside; otherwise any span. Spans made only of `not` words are skipped.
+   * Candidate second searches: each bridge name (not made of question words) plus the question words left
+   * unexplained, with the answer read from its result; `explains` when that result's evidence sentence covers
+   * some of those words. At most three bridges are tried, in random order.
    */
-  private readerSpans(
-    doc: Passage,
+  private secondHops(
+    names: readonly string[],
+    rest: readonly string[],
+    qWords: ReadonlySet<string>,
+    rng: Rng,
+  ): { query: string; span: string; explains: boolean }[] {
+    const bridges = names.filter((b) => !contentWords(b).every((w) => qWords.has(w)));
+    const out: { query: string; span: string; explains: boolean }[] = [];
+    for (const bridge of rng.shuffle(bridges).slice(0, 3)) {
+      const bridgeWords = contentWords(bridge);
+      const q2 = queryOf([...bridgeWords, ...rest], this.cfg.maxTurnTokens);
+      const docs2 = this.retriever.search(q2, this.cfg.topk);
+      if (!docs2.length || this.excluded.has(docs2[0].id)) continue;
+      const read = this.read(
+        docs2,
+        rest.length ? rest : bridgeWords,
+        new Set([...qWords, ...bridgeWords]),
+        rng,
+      );
+      if (read) out.push({ query: q2, span: read.span, explains: rest.length > 0 && read.score > 0 });
+    }
+    return out;
+  }
+
+  /** Rarity weight of a word (BM25's idf over passage texts), for the reader's overlap scores. */
+  private weight(word: string): number {
+    const n = this.passages.length;
+    const df = this.df.get(word) ?? 0;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  /**
+   * A word-overlap reader over retrieved passages (held-out ones are never read). Each sentence is scored by the
+   * idf of the cue words (by stem) found in it or in its passage's title; usually (PRACTICE_READER_FOLLOW) the
+   * answer is a span of the best sentence — ties go to the higher-ranked passage — otherwise any span of that
+   * sentence's passage. Spans made only of `not` words are skipped. Returns the span, its sentence and score, and the
+   * stems the best sentence explains.
+   */
+  private read(
+    docs: readonly Passage[],
     cues: readonly string[],
     not: ReadonlySet<string>,
     rng: Rng,
-  ): string | null {
-    const title = new Set(contentWords(doc.title).map(stem));
-    const cueStems = new Set(cues.map(stem).filter((c) => !title.has(c)));
-    const scored = sentences(doc.text).flatMap((sentence) => {
-      const overlap = new Set(
-        contentWords(sentence)
-          .map(stem)
-          .filter((w) => cueStems.has(w)),
-      ).size;
-      return this.answers(sentence)
-        .filter((span) => !contentWords(span).every((w) => not.has(w)))
-        .map((span) => ({ span, overlap }));
+  ): { span: string; sentence: string; explained: Set<string>; score: number } | null {
+    const cueWeight = new Map<string, number>();
+    for (const c of cues) cueWeight.set(stem(c), Math.max(cueWeight.get(stem(c)) ?? 0, this.weight(c)));
+    type Read = { span: string; sentence: string; explained: Set<string>; score: number; rank: number };
+    const all: Read[] = [];
+    docs.forEach((doc, rank) => {
+      if (this.excluded.has(doc.id)) return;
+      const titleStems = contentWords(doc.title).map(stem);
+      for (const sentence of sentences(doc.text)) {
+        const explained = new Set(
+          [...titleStems, ...contentWords(sentence).map(stem)].filter((w) => cueWeight.has(w)),
+        );
+        const score = [...explained].reduce((sum, w) => sum + cueWeight.get(w)!, 0);
+        for (const span of this.answers(sentence))
+          if (!contentWords(span).every((w) => not.has(w)))
+            all.push({ span, sentence, explained, score, rank });
+      }
     });
-    if (!scored.length) return null;
-    const best = Math.max(...scored.map((x) => x.overlap));
-    const pool =
-      best > 0 && rng.next() < PRACTICE_READER_FOLLOW ? scored.filter((x) => x.overlap === best) : scored;
-    return rng.pick(pool).span;
+    if (!all.length) return null;
+    const best = Math.max(...all.map((x) => x.score));
+    const top = all.filter((x) => x.score >= best - 1e-9);
+    const firstRank = Math.min(...top.map((x) => x.rank));
+    const evidence = rng.pick(top.filter((x) => x.rank === firstRank));
+    // What the best sentence explains decides the hop, whichever span is practised.
+    const pick =
+      best > 0 && rng.next() < PRACTICE_READER_FOLLOW
+        ? evidence
+        : rng.pick(all.filter((x) => x.rank === evidence.rank));
+    return { ...pick, explained: evidence.explained };
   }
 
   /** A mixed demonstration: mostly cloze and chains, some question-format practice. */

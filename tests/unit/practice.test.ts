@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRolloutConfig } from '../../src/engine/config';
+import { PracticeBuilder, answerType } from '../../src/engine/practice';
+import { Retriever } from '../../src/engine/retriever';
+import { Rng } from '../../src/engine/rng';
+import type { Passage, QAItem } from '../../src/engine/types';
+
+const passage = (id: string, title: string, text: string): Passage => ({
+  id,
+  title,
+  text,
+  contents: `"${title}"\n${text}`,
+});
+
+/** Share of question-format demonstrations (over 300 draws) for which `f` holds. */
+function rate(
+  corpus: Passage[],
+  question: string,
+  f: (d: { searches: string[]; answer: string }) => boolean,
+) {
+  const q: QAItem = { id: 'q', question, golden_answers: [] };
+  const builder = new PracticeBuilder(corpus, [q], new Retriever(corpus), defaultRolloutConfig());
+  const rng = new Rng(4);
+  let n = 0;
+  let hits = 0;
+  for (let i = 0; i < 300; i++) {
+    const d = builder.questionFormat(rng);
+    if (!d) continue;
+    n++;
+    if (f(d)) hits++;
+  }
+  expect(n).toBeGreaterThan(200);
+  return hits / n;
+}
+
+describe('answerType', () => {
+  it('is the content word right after which / what', () => {
+    expect(answerType('Which country is Stadrovrai Academy in?')).toBe('country');
+    expect(answerType('In which city was Vroukon Helda born?')).toBe('city');
+    expect(answerType('What river flows through the city where Mira Tolk was born?')).toBe('river');
+    expect(answerType('What is the capital of Zenia?')).toBeNull();
+    expect(answerType('Where was Zorvak Lint born?')).toBeNull();
+  });
+});
+
+describe('question-format practice reader', () => {
+  // Many passages say "city", few say "Cook": the rare word decides which capital sentence answers.
+  const fillers = ['Telmar', 'Oskovan', 'Brelle', 'Durnhal', 'Pazoro', 'Wendrik'].map((c, i) =>
+    passage(`f${i}`, c, `${c} is a city on the coast. ${c} has an old harbour.`),
+  );
+  const islands = [
+    passage(
+      'a',
+      'Cook Islands',
+      'Cook Islands is a territory in Polynesia. Cook Islands Maori is spoken across Cook Islands.',
+    ),
+    passage(
+      'b',
+      'Avarua',
+      'Avarua is the capital of Cook Islands. Avarua lies on Rarotonga, an island of lagoons, reefs, hills and harbours.',
+    ),
+    passage('c', 'Honiara', 'Honiara is the capital city of Solomon Islands.'),
+    ...fillers,
+  ];
+
+  it('reads every retrieved passage and weighs question words by rarity', () => {
+    // The top passage (about Cook Islands) does not name its capital; the second one does.
+    const r = new Retriever(islands);
+    expect(r.search('capital cook islands', 3)[0].title).toBe('Cook Islands');
+    expect(
+      rate(islands, 'What is the capital of Cook Islands?', (d) => d.answer === 'Avarua'),
+    ).toBeGreaterThan(0.6);
+    expect(
+      rate(islands, 'What is the capital of Cook Islands?', (d) => d.searches.length === 1),
+    ).toBeGreaterThan(0.7);
+  });
+
+  const world = [
+    passage('p', 'Zorvak Lint', 'Zorvak Lint was born in Telmar. He worked as a painter.'),
+    passage('t', 'Telmar', 'Telmar is a city in Quelaria. Telmar lies on a lake.'),
+    passage('q', 'Quelaria', 'Quelaria is a country in the north. Its currency is the Quelarian mark.'),
+    passage('d', 'Dodra', 'Dodra is the capital of Quelaria.'),
+    ...fillers,
+  ];
+
+  it('goes one hop further when the span read is not of the type the question asks for', () => {
+    // Telmar's own passage calls it a city, not a country: search again through Telmar.
+    const born = 'In which country was Zorvak Lint born?';
+    expect(rate(world, born, (d) => d.searches.length === 2 && /telmar/.test(d.searches[1]))).toBeGreaterThan(
+      0.6,
+    );
+    expect(rate(world, born, (d) => d.searches.length === 2 && d.answer === 'Quelaria')).toBeGreaterThan(
+      0.25,
+    );
+    // Quelaria's own passage calls it a country: the answer is the span read, in one search.
+    const capital = 'Of which country is Dodra the capital?';
+    expect(rate(world, capital, (d) => d.searches.length === 1 && d.answer === 'Quelaria')).toBeGreaterThan(
+      0.5,
+    );
+  });
+});
