@@ -123,7 +123,7 @@ export class PpoTrainer {
       ? tf.tensor2d(batch.hostSampleLogp, [B, T])
       : tf.tidy(() => this.policy.scoreTokens(batch.tokens, score).logp);
     const refLogp = tf.tidy(() => this.reference.scoreTokens(batch.tokens, score).logp);
-    const oldValues = this.critic.values(batch.tokens); // [B, T]
+    const oldValues = this.critic.values(batch.tokens, batch.hostTokens); // [B, T]
     const [oldH, refH, valH] = (await Promise.all([oldLogp.data(), refLogp.data(), oldValues.data()])) as [
       Float32Array,
       Float32Array,
@@ -176,7 +176,7 @@ export class PpoTrainer {
         const vGrads = tf.variableGrads(() => {
           const out = valueLoss(
             {
-              values: this.critic.values(sub.tokens),
+              values: this.critic.values(sub.tokens, subScore.hostTokens),
               oldValues: sub.values,
               returns: sub.ret,
               mask: sub.mask,

@@ -6,7 +6,18 @@ import type { Mode } from './config';
 import { Policy, type ModelConfig, DEFAULT_MODEL } from './model';
 import { promptTemplate, invalidActionText } from './prompt';
 import { Retriever } from './retriever';
-import { NUM_SPECIAL, Tokenizer } from './tokenizer';
+import {
+  ANSWER,
+  ANSWER_END,
+  INFORMATION,
+  INFORMATION_END,
+  NUM_SPECIAL,
+  SEARCH,
+  SEARCH_END,
+  THINK,
+  THINK_END,
+  Tokenizer,
+} from './tokenizer';
 import type { Passage, QAItem } from './types';
 
 export interface Dataset {
@@ -41,11 +52,21 @@ export function buildRetriever(corpus: Passage[]): Retriever {
   return new Retriever(corpus);
 }
 
+/** The tag spans of the tag-state input (ModelConfig.tagSpans): states outside, think, search, information, answer. */
+export const TAG_SPANS: readonly (readonly [number, number])[] = [
+  [THINK, THINK_END],
+  [SEARCH, SEARCH_END],
+  [INFORMATION, INFORMATION_END],
+  [ANSWER, ANSWER_END],
+];
+
+/** A new policy's config: names are copied, tags never are, and every position knows which tag span it is in. */
 export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelConfig> = {}): ModelConfig {
   return {
     ...DEFAULT_MODEL,
     commonVocab: tokenizer.common,
     copyFrom: NUM_SPECIAL,
+    tagSpans: TAG_SPANS.map(([open, close]) => [open, close]),
     ...overrides,
     vocabSize: tokenizer.size,
   };

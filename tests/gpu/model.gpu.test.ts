@@ -1,6 +1,7 @@
 /**
  * The policy on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend:
- * scoreTokens log-probs, a gradient (embedding included) and one feed() distribution.
+ * scoreTokens log-probs (tag states from device and from host ids), a gradient (token and tag-state embeddings
+ * included) and one feed() distribution.
  * Fails — does not skip — when no adapter exists.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,13 @@ const cfg: ModelConfig = {
   contextLen: 32,
   ffMult: 2,
   pointer: true,
+  // think 4/5, search 6/7, information 8/9, answer 10/11: the rows below (ids < 15) hold all of them
+  tagSpans: [
+    [4, 5],
+    [6, 7],
+    [8, 9],
+    [10, 11],
+  ],
 };
 
 beforeAll(async () => {
@@ -50,6 +58,7 @@ async function runOn(backend: string) {
   const rows = Array.from({ length: 3 }, () => Array.from({ length: 20 }, () => rng.int(15))); // repeats → copies
   const tok = tf.tensor2d(rows, undefined, 'int32');
   const logp = tf.tidy(() => p.scoreTokens(tok).logp);
+  const logpHost = tf.tidy(() => p.scoreTokens(tok, { hostTokens: rows.flat() }).logp);
   const { value, grads } = tf.variableGrads(() => {
     const { logp: l, entropy } = p.scoreTokens(tok);
     return l.sum().neg().sub(entropy.sum().mul(0.1)) as tf.Scalar;
@@ -58,6 +67,8 @@ async function runOn(backend: string) {
     Array.from(await grads[p.variables[p.paramNames.indexOf(name)].name].data());
   const out = {
     logp: Array.from(await logp.data()),
+    logpHost: Array.from(await logpHost.data()),
+    tagGrad: await gradOf('tag_emb'),
     embGrad: await gradOf('tok_emb'),
     ptrGrad: await gradOf('ptr.wk_e'),
     qkvGrad: await gradOf('l0.w_qkv'),
@@ -75,7 +86,7 @@ async function runOn(backend: string) {
     ]),
   );
   state.dispose();
-  tf.dispose([tok, logp, value, ...Object.values(grads)]);
+  tf.dispose([tok, logp, logpHost, value, ...Object.values(grads)]);
   p.dispose();
   return out;
 }
@@ -91,6 +102,9 @@ describe('webgpu backend', () => {
     expect(tf.getBackend()).toBe('webgpu');
     const cpu = await runOn('cpu');
     expect(maxAbsDiff(gpu.logp, cpu.logp)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.logpHost, cpu.logp)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.tagGrad, cpu.tagGrad)).toBeLessThan(1e-3);
+    expect(cpu.tagGrad.some((g) => g !== 0)).toBe(true);
     expect(maxAbsDiff(gpu.embGrad, cpu.embGrad)).toBeLessThan(1e-3);
     expect(maxAbsDiff(gpu.ptrGrad, cpu.ptrGrad)).toBeLessThan(1e-3);
     expect(maxAbsDiff(gpu.qkvGrad, cpu.qkvGrad)).toBeLessThan(1e-3);

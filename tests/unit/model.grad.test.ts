@@ -1,6 +1,7 @@
 /**
- * Policy gradients: finite differences vs tf.variableGrads on the CPU backend (both embedding-gradient routes),
- * and one full gradient step on the wasm backend (which lacks gather's own gradient kernel).
+ * Policy gradients: finite differences vs tf.variableGrads on the CPU backend (both embedding-gradient routes, with
+ * and without the tag-state input), and one full gradient step on the wasm backend (which lacks gather's own
+ * gradient kernel).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,6 +20,13 @@ const cfg: ModelConfig = {
   contextLen: 16,
   ffMult: 2,
   pointer: true,
+  // think 4/5, search 6/7, information 8/9, answer 10/11 (the checked rows, ids < 8, are outside or in search)
+  tagSpans: [
+    [4, 5],
+    [6, 7],
+    [8, 9],
+    [10, 11],
+  ],
 };
 
 function roughen(p: Policy, seed: number, scale = 0.3): void {
@@ -38,9 +46,9 @@ function tokens(seed: number, B: number, T: number, V: number): tf.Tensor2D {
   );
 }
 
-/** Loss = −Σ logp − 0.1·Σ entropy, so both outputs are checked. */
-function loss(p: Policy, tok: tf.Tensor2D): tf.Scalar {
-  const { logp, entropy } = p.scoreTokens(tok);
+/** Loss = −Σ logp − 0.1·Σ entropy, so both outputs are checked. hostTokens: tag states from host ids. */
+function loss(p: Policy, tok: tf.Tensor2D, hostTokens?: number[]): tf.Scalar {
+  const { logp, entropy } = p.scoreTokens(tok, hostTokens ? { hostTokens } : undefined);
   return logp.sum().neg().sub(entropy.sum().mul(0.1)) as tf.Scalar;
 }
 
@@ -62,11 +70,15 @@ async function setEntry(v: tf.Variable, index: number, value: number): Promise<n
 afterAll(() => forceEmbeddingGradRoute(null));
 
 describe('finite-difference gradient check (cpu)', () => {
-  for (const route of ['segment', 'scatter'] as const) {
-    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route})`, async () => {
+  for (const [route, tags] of [
+    ['segment', true],
+    ['scatter', true],
+    ['segment', false],
+  ] as const) {
+    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags})`, async () => {
       await tf.setBackend('cpu');
       forceEmbeddingGradRoute(route);
-      const p = Policy.create(cfg, 1);
+      const p = Policy.create(tags ? cfg : { ...cfg, tagSpans: undefined }, 1);
       roughen(p, 2);
       const tok = tokens(3, 2, 10, 8); // ids < 8 → repeats, so the copy head has targets
       const grads = tf.tidy(() => tf.variableGrads(() => loss(p, tok)).grads);
@@ -80,6 +92,13 @@ describe('finite-difference gradient check (cpu)', () => {
         ['ptr.w_gate', 3],
         ['l0.w_qkv', 11],
         ['pos_emb', 2 * cfg.dModel + 3],
+        ...(tags
+          ? ([
+              ['tag_emb', 0 * cfg.dModel + 4], // outside
+              ['tag_emb', 2 * cfg.dModel + 11], // search
+              ['tag_emb', 2 * cfg.dModel + 2], // search
+            ] as [string, number][])
+          : []),
       ];
       const eps = 1e-2;
       for (const [name, idx] of probes) {
@@ -113,16 +132,19 @@ describe('wasm backend', () => {
       if (backend === 'wasm') installWasmSliceKernels(); // the fast path: batched matmuls split into 2-D ones
       const p = Policy.create(cfg, 5);
       const tok = tokens(6, 3, 12, cfg.vocabSize);
+      const hostIds = (await tok.array()).flat();
       const before = tf.memory().numTensors;
-      const { value, grads } = tf.variableGrads(() => loss(p, tok));
+      // tag states from device ids (scan, oneHot) and from host ids (the training path) in one step
+      const { value, grads } = tf.variableGrads(() => loss(p, tok).add(loss(p, tok, hostIds)) as tf.Scalar);
       const embGrad = Array.from(await grads[p.variables[0].name].data());
+      const tagGrad = Array.from(await grads[p.variables[p.paramNames.indexOf('tag_emb')].name].data());
       const gradNames = Object.keys(grads).length;
       const lossVal = (await value.data())[0];
       tf.dispose([value, ...Object.values(grads)]);
       expect(tf.memory().numTensors).toBe(before);
       tok.dispose();
       p.dispose();
-      return { embGrad, gradNames, lossVal };
+      return { embGrad, tagGrad, gradNames, lossVal };
     };
     const wasm = await run('wasm');
     const cpu = await run('cpu');
@@ -130,6 +152,8 @@ describe('wasm backend', () => {
     expect(Math.abs(wasm.lossVal - cpu.lossVal)).toBeLessThan(1e-3);
     expect(wasm.embGrad.some((g) => g !== 0)).toBe(true);
     wasm.embGrad.forEach((g, i) => expect(Math.abs(g - cpu.embGrad[i])).toBeLessThan(1e-4));
+    expect(wasm.tagGrad.some((g) => g !== 0)).toBe(true);
+    wasm.tagGrad.forEach((g, i) => expect(Math.abs(g - cpu.tagGrad[i])).toBeLessThan(1e-4));
     await tf.setBackend('cpu');
   });
 
@@ -138,8 +162,10 @@ describe('wasm backend', () => {
     setWasmPaths(dist + path.sep);
     const B = 5;
     const prompts = Array.from({ length: B }, (_, b) =>
-      Array.from({ length: 3 + 7 * b }, (_, i) => 12 + ((b * 5 + i * 3) % 40)),
-    );
+      Array.from({ length: 3 + 7 * b }, (_, i) =>
+        i % 4 === 1 ? 4 + ((b + i) % 8) : 12 + ((b * 5 + i * 3) % 40),
+      ),
+    ); // every fourth token a tag: the tag states change within and across feeds
     const decode = async (backend: string) => {
       expect(await tf.setBackend(backend)).toBe(true);
       const p = Policy.create({ ...cfg, contextLen: 64, vocabSize: 60 }, 9);
@@ -157,7 +183,7 @@ describe('wasm backend', () => {
         Array.from(
           await p.feed(
             st,
-            [0, 2, 4].map((row) => ({ row, tokens: [13] })),
+            [0, 2, 4].map((row) => ({ row, tokens: [row === 2 ? 10 : 13] })),
           ),
         ),
       );

@@ -132,20 +132,50 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Tag spans as the tokenizer numbers them: think 4/5, search 6/7, information 8/9, answer 10/11. */
+const SPANS: [number, number][] = [
+  [4, 5],
+  [6, 7],
+  [8, 9],
+  [10, 11],
+];
+
+/**
+ * Search-R1-shaped rows over vocabulary 16 (words 12..15, plus the odd <pad>..<unk>): spans of search,
+ * information, think and answer, well-formed most of the time, sometimes closed by the wrong tag or left open.
+ */
+function taggedRows(rng: Rng, B: number, T: number): number[][] {
+  return Array.from({ length: B }, () => {
+    const row: number[] = [1];
+    while (row.length < T) {
+      const k = rng.int(4);
+      row.push(SPANS[k][0]);
+      for (let n = 1 + rng.int(4); n > 0; n--) row.push(rng.next() < 0.9 ? 12 + rng.int(4) : rng.int(4));
+      const r = rng.next();
+      if (r < 0.7) row.push(SPANS[k][1]);
+      else if (r < 0.9) row.push(SPANS[rng.int(4)][1]); // often the wrong close
+      for (let n = rng.int(3); n > 0; n--) row.push(12 + rng.int(4)); // words outside any span
+    }
+    return row.slice(0, T);
+  });
+}
+
 describe('cached decoding matches scoreTokens', () => {
-  for (const [pointer, copyFrom] of [
-    [true, undefined],
-    [false, undefined],
-    [true, 4],
+  for (const [pointer, copyFrom, tagSpans] of [
+    [true, undefined, undefined],
+    [false, undefined, undefined],
+    [true, 4, undefined],
+    [true, 4, SPANS],
+    [false, undefined, SPANS],
   ] as const) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom})`, async () => {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
-      const cfg = small({ pointer, vocabSize: 12, copyFrom });
+      const cfg = small({ pointer, vocabSize: tagSpans ? 16 : 12, copyFrom, tagSpans: tagSpans?.slice() });
       const p = Policy.create(cfg, 7);
       roughen(p, 8);
       const B = 4;
       const T = cfg.contextLen;
-      const rows = randomRows(new Rng(9), B, T, cfg.vocabSize);
+      const rows = tagSpans ? taggedRows(new Rng(9), B, T) : randomRows(new Rng(9), B, T, cfg.vocabSize);
       for (const r of rows) r[0] = Math.max(r[0], copyFrom ?? 0); // a row starts with a word it may copy
       const ref = await scoreArrays(p, rows);
       const rng = new Rng(10);

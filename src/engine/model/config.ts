@@ -29,6 +29,13 @@ export interface ModelConfig {
    * wrong tag). Omitted: every position can be copied (checkpoints from before this field).
    */
   copyFrom?: number;
+  /**
+   * Tag-state input feature (model/tagstate.ts): pairs [open id, close id] of the structural spans (think, search,
+   * information, answer). Each position gets a learned embedding `tag_emb[state]` added to its token and position
+   * embeddings, state = 0 outside every span, k inside span k, an opening tag inside the span it opens and a closing
+   * tag outside it. Omitted: no such input and no `tag_emb` weight (checkpoints from before this field).
+   */
+  tagSpans?: [number, number][];
 }
 
 /** Scale of a name's fixed random input embedding (common words start at 0.02 and are learned). */
@@ -70,10 +77,27 @@ export function validateConfig(cfg: ModelConfig): void {
   if (cfg.copyFrom !== undefined && (!Number.isInteger(cfg.copyFrom) || cfg.copyFrom < 0)) {
     throw new Error(`ModelConfig.copyFrom must be a non-negative integer, got ${String(cfg.copyFrom)}`);
   }
+  if (cfg.tagSpans !== undefined) validateTagSpans(cfg.tagSpans, cfg.vocabSize);
   if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
     throw new Error(
       'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',
     );
+  }
+}
+
+function validateTagSpans(spans: unknown, vocabSize: number): void {
+  const bad = (why: string) => new Error(`ModelConfig.tagSpans ${why}, got ${JSON.stringify(spans)}`);
+  if (!Array.isArray(spans) || spans.length === 0)
+    throw bad('must be a non-empty list of [open, close] id pairs');
+  const seen = new Set<number>();
+  for (const pair of spans as unknown[]) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw bad('must hold [open, close] pairs');
+    for (const id of pair as unknown[]) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize)
+        throw bad(`must hold token ids in [0, ${vocabSize})`);
+      if (seen.has(id)) throw bad(`uses id ${id} twice`);
+      seen.add(id);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { linear } from './layers';
 import { type ParamSpec, type Weights, makeVariables, paramSpecs } from './params';
 import type { Policy } from './policy';
 
-/** The policy parameters the trunk reads: everything but the output bias and the pointer head. */
+/** The policy parameters the trunk reads: everything but the output bias and the pointer head (tag_emb included). */
 function isTrunkParam(name: string): boolean {
   return name !== 'out_bias' && !name.startsWith('ptr.');
 }
@@ -60,13 +60,14 @@ export class Critic {
 
   /**
    * V[b, t]: the value of the state after tokens[b, ≤t] (aligned with scoring position t, whose action is token
-   * t+1). [B, T]. Differentiable w.r.t. this.variables; call inside tf.tidy or tf.variableGrads.
+   * t+1). [B, T]. hostTokens: the same ids on the host [B·T] (cheaper tag states), if the caller has them.
+   * Differentiable w.r.t. this.variables; call inside tf.tidy or tf.variableGrads.
    */
-  values(tokens: tf.Tensor2D): tf.Tensor2D {
+  values(tokens: tf.Tensor2D, hostTokens?: ArrayLike<number>): tf.Tensor2D {
     this.assertAlive();
     return tf.tidy(() => {
       const [B, T] = tokens.shape;
-      const h = hiddenStates(this.weights, this.cfg, tokens); // [B, T, D]
+      const h = hiddenStates(this.weights, this.cfg, tokens, hostTokens); // [B, T, D]
       return linear(h, this.weights['value.w'], this.weights['value.b']).reshape([B, T]) as tf.Tensor2D; // [B, T]
     });
   }

@@ -1,8 +1,8 @@
 /**
  * KV-cache decoding, batched over rows, with static shapes (fixed-size caches, chunks padded to a few buckets).
- * Owns: the DecodeState (device caches + host copy of each row's tokens and length) and one feed step that appends
- * tokens to some rows and returns their next-token distributions (vocabulary softmax mixed with the copy head; the
- * copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
+ * Owns: the DecodeState (device caches + host copy of each row's tokens, length and tag state) and one feed step
+ * that appends tokens to some rows and returns their next-token distributions (vocabulary softmax mixed with the copy
+ * head; the copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
  *
  * Cache writes gather from concat(cache, chunk) with a per-row slot index, so rows that are not fed keep their
  * cache untouched and every call has the same shapes for a given chunk bucket.
@@ -13,6 +13,7 @@ import { type ModelConfig, chunkBuckets, firstCopyId, headDim, pointerDim } from
 import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { slotWrite, slotWriteAvailable } from '../wasm-kernels';
 import { mlp } from './forward';
+import { nextTagState, tagTransitions } from './tagstate';
 import type { Weights } from './params';
 
 export class DecodeState {
@@ -20,6 +21,8 @@ export class DecodeState {
   readonly lengths: Int32Array;
   /** Host copy of every row's tokens, [batch × contextLen] (the copy head scatters onto these ids). */
   readonly tokens: Int32Array;
+  /** Tag state after each row's last token (tagstate.ts; stays 0 without cfg.tagSpans), advanced token by token. */
+  readonly tagStates: Int32Array;
   /** Per layer: keys [B, H, dh, C] (pre-transposed so q·K is a plain matMul) and values [B, H, C, dh]. */
   kCache: tf.Tensor[];
   vCache: tf.Tensor[];
@@ -35,6 +38,7 @@ export class DecodeState {
     const C = cfg.contextLen;
     this.lengths = new Int32Array(batch);
     this.tokens = new Int32Array(batch * C);
+    this.tagStates = new Int32Array(batch);
     const zeros = (shape: number[]) => tf.keep(tf.zeros(shape));
     this.kCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, headDim(cfg), C]));
     this.vCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, C, headDim(cfg)]));
@@ -74,6 +78,8 @@ interface ChunkInputs {
   prevIds: Int32Array; // [B·S] token before each slot (for the pointer keys)
   prevOk: Float32Array; // [B·S] 0 at position 0 (no previous token)
   pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
+  tags: Int32Array; // [B·S] tag state after each slot's token (0 on padding; cfg.tagSpans only)
+  tagEnd: Int32Array; // [B] tag state after the row's last fed token (committed with the lengths)
   write: Float32Array; // [B·S] 1 for real tokens of fed rows
   writeIdx: Int32Array; // [B·C] source slot of each cache slot in concat(cache, chunk): c, or C + (c − len_b) where written
   lastIdx: Int32Array; // [B] flat index b·S + (n_b − 1) (0 for rows not fed)
@@ -120,6 +126,8 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     prevIds: new Int32Array(B * S),
     prevOk: new Float32Array(B * S),
     pos: new Int32Array(B * S),
+    tags: new Int32Array(B * S),
+    tagEnd: Int32Array.from(state.tagStates),
     write: new Float32Array(B * S),
     writeIdx: new Int32Array(B * C),
     lastIdx: new Int32Array(B),
@@ -130,8 +138,10 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   for (let b = 0; b < B; b++)
     for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
   for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) c.writeIdx[b * C + j] = j;
+  const table = state.cfg.tagSpans ? tagTransitions(state.cfg.tagSpans) : null;
   for (const { row, tokens } of rows) {
     const len = state.lengths[row];
+    let tag = state.tagStates[row];
     for (let i = 0; i < tokens.length; i++) {
       const k = row * S + i;
       const p = len + i;
@@ -141,7 +151,9 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       c.write[k] = 1;
       c.writeIdx[row * C + p] = C + i;
       state.tokens[row * C + p] = tokens[i];
+      if (table) c.tags[k] = tag = nextTagState(table, tag, tokens[i]);
     }
+    c.tagEnd[row] = tag;
     c.lastIdx[row] = row * S + tokens.length - 1;
     c.lastPos[row] = len + tokens.length - 1;
   }
@@ -246,6 +258,7 @@ export function feedTensors(
   const lastIdx = tf.tensor1d(c.lastIdx, 'int32'); // [B]
   const e = tf.gather(w.tok_emb, ids); // [B, S, D]
   let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
+  if (cfg.tagSpans) x = x.add(tf.gather(w.tag_emb, tf.tensor2d(c.tags, [B, S], 'int32'))); // [B, S, D] as in trunk()
   const idx = S === 1 ? null : tf.tensor1d(flatWriteIdx(c.writeIdx, B, C, S), 'int32'); // [B·C]
   let one: OneSlot | null = null;
   if (S === 1 && slotWriteAvailable()) {
@@ -353,6 +366,7 @@ export async function feedImpl(
   const out = kept[0];
   state.swapCaches(kept.slice(1, 1 + L), kept.slice(1 + L, 1 + 2 * L), cfg.pointer ? kept[1 + 2 * L] : null);
   for (const { row, tokens } of rows) state.lengths[row] += tokens.length;
+  state.tagStates.set(chunk.tagEnd);
   const packed = (await out.data()) as Float32Array;
   out.dispose();
   return mixOnHost(state, rows, packed);

@@ -32,6 +32,7 @@ import {
   softmaxEntropy,
   swapLast,
 } from './layers';
+import { tagEmbedding } from './tagstate';
 import { vocabLseEntropy } from './vocabhead';
 import type { Weights } from './params';
 
@@ -58,13 +59,23 @@ export function mlp(w: Weights, l: number, x: tf.Tensor): tf.Tensor {
   return linear(hidden, w[`l${l}.w_2`], w[`l${l}.b_2`]); // [..., D]
 }
 
-/** Trunk over whole rows (positions 0..T-1). Returns the final-LN hidden states and the raw token embeddings. */
-export function trunk(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D): { hf: tf.Tensor; emb: tf.Tensor } {
+/**
+ * Trunk over whole rows (positions 0..T-1). Returns the final-LN hidden states and the raw token embeddings.
+ * Input x_t = tok_emb[token_t] + pos_emb[t] (+ tag_emb[state_t] with cfg.tagSpans, tagstate.ts); hostTokens, the
+ * same ids on the host, only make the tag states cheaper.
+ */
+export function trunk(
+  w: Weights,
+  cfg: ModelConfig,
+  tokens: tf.Tensor2D,
+  hostTokens?: ArrayLike<number>,
+): { hf: tf.Tensor; emb: tf.Tensor } {
   const [, T] = tokens.shape;
   if (T > cfg.contextLen) throw new Error(`scoreTokens: T=${T} exceeds contextLen=${cfg.contextLen}`);
   const emb = embed(w.tok_emb as tf.Tensor2D, tokens); // [B, T, D]
   const pos = w.pos_emb.slice([0, 0], [T, cfg.dModel]); // [T, D]
   let x = emb.add(pos); // [B, T, D]
+  if (cfg.tagSpans) x = x.add(tagEmbedding(w, cfg, tokens, hostTokens)); // [B, T, D]
   const mask = causalMask(T); // [T, T]
   for (let l = 0; l < cfg.nLayers; l++) {
     const a = selfAttention(w, l, cfg, layerNorm(x, w[`l${l}.ln1_g`], w[`l${l}.ln1_b`]), mask);
@@ -221,7 +232,7 @@ export function scoreTokensImpl(
   const [B, T] = tokens.shape;
   const selection = opts.select ? buildSelection(opts.select, B, T) : undefined;
   const ids = tokens.dtype === 'int32' ? tokens : (tokens.cast('int32') as tf.Tensor2D);
-  const { hf, emb } = trunk(w, cfg, ids); // [B, T, D] each
+  const { hf, emb } = trunk(w, cfg, ids, opts.hostTokens); // [B, T, D] each
   const next = shiftLeft(ids); // [B, T] int32 (0 in the last column)
   const { logpV, entV } = vocabTerms(w, hf, shiftLeft(emb), next, selection);
   let logp = logpV; // [B, T]
@@ -248,9 +259,15 @@ export function scoreTokensImpl(
 
 /**
  * Final-LayerNorm hidden states h [B, T, D] of the trunk over whole rows (h_t has seen tokens ≤ t): the features a
- * value head reads (model/critic.ts). Call inside tf.tidy / tf.variableGrads.
+ * value head reads (model/critic.ts). hostTokens: the same ids on the host [B·T], if the caller has them.
+ * Call inside tf.tidy / tf.variableGrads.
  */
-export function hiddenStates(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D): tf.Tensor3D {
+export function hiddenStates(
+  w: Weights,
+  cfg: ModelConfig,
+  tokens: tf.Tensor2D,
+  hostTokens?: ArrayLike<number>,
+): tf.Tensor3D {
   const ids = tokens.dtype === 'int32' ? tokens : (tokens.cast('int32') as tf.Tensor2D);
-  return trunk(w, cfg, ids).hf as tf.Tensor3D; // [B, T, D]
+  return trunk(w, cfg, ids, hostTokens).hf as tf.Tensor3D; // [B, T, D]
 }
