@@ -14,7 +14,7 @@ import {
   type MetricDef,
   type VariantResult,
 } from '../workers/experiments';
-import type { ExperimentState } from '../store/state';
+import type { ExperimentState } from '../store/experiment';
 
 export interface ExperimentsPanelProps {
   experiment: ExperimentState;

@@ -5,7 +5,8 @@
  * attribute writes. Click a cell to show that rollout.
  */
 import { useEffect, useRef } from 'react';
-import type { AppState, AppStore, LiveRow } from '../store/state';
+import type { LiveRow } from '../store/run';
+import type { AppState, AppStore } from '../store/state';
 
 export interface RolloutStripProps {
   store: AppStore;

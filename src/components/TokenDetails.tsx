@@ -2,7 +2,7 @@
  * Details of one token of a rollout: role, whether the policy generated it, whether it is in the loss, its
  * sampling log-prob, the rollout's advantage and the token's ratio π_new/π_old after the update. Presentational.
  */
-import type { LiveRow } from '../store/state';
+import type { LiveRow } from '../store/run';
 
 export interface TokenDetailsProps {
   row: LiveRow | null;

@@ -4,7 +4,8 @@
  * container: hovering reports the token, clicking a <search> reports what it retrieved.
  */
 import { useEffect, useRef } from 'react';
-import type { AppState, AppStore, LiveRow } from '../store/state';
+import type { LiveRow } from '../store/run';
+import type { AppState, AppStore } from '../store/state';
 import { searchAt, TokenRenderer } from './tokenDom';
 
 export interface TokenStreamProps {

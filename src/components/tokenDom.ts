@@ -4,7 +4,7 @@
  * HTML). Classes carry the role (r-*), generated vs forced (g / f), masked-from-loss (masked) and tags (tag), so
  * CSS alone can colour them and show or hide raw tags. Pure DOM; knows the store's LiveRow shape only.
  */
-import type { LiveRow } from '../store/state';
+import type { LiveRow } from '../store/run';
 
 const TAG_RE = /^<\/?(think|search|information|answer)>$/;
 

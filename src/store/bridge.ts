@@ -20,7 +20,8 @@ import type {
 import type { BackendPref } from '../workers/settings';
 import { validateSettings, withAlgo } from '../workers/settings';
 import type { Grain } from '../workers/stepper';
-import { addNotice, applyMessage, freshRun, type AppState, type AppStore } from './state';
+import { freshRun } from './run';
+import { addNotice, applyMessage, type AppState, type AppStore } from './state';
 
 /** An experiment that a new run interrupts stops showing as running. */
 const stopExperiment = (s: AppState): Partial<AppState> =>

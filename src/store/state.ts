@@ -1,12 +1,12 @@
 /**
  * The page's state: a zustand vanilla store fed by worker messages (bridge.ts). `applyMessage` is the one reducer
  * from protocol messages to state; it drops messages of any run but the current one. Rollout tokens arrive as
- * deltas and are appended here; views that change at token rate subscribe to the store outside React.
+ * deltas and are merged into the live rows (run.ts); views that change at token rate subscribe to the store outside
+ * React. Saved runs (saved-runs.ts) and the Experiments view (experiment.ts) have reducers of their own, called here.
  * No React, no worker here.
  */
 import { createStore } from 'zustand/vanilla';
 import type { BackendName } from '../engine/backend';
-import type { Role } from '../engine/rollout';
 import type { StepMetrics } from '../engine/trainer';
 import { presetSettings, type PresetName } from '../workers/presets';
 import type {
@@ -19,19 +19,14 @@ import type {
   HoldInfo,
   Phase,
   Progress,
-  RowDelta,
-  RunRecord,
   RunSummary,
   SearchHit,
   SearchInfo,
-  ExperimentEvent,
 } from '../workers/protocol';
-import { isPresetName } from '../workers/presets';
-import type { VariantResult } from '../workers/experiments';
 import type { BackendPref } from '../workers/settings';
-
-/** Steps kept for the curves (older ones are dropped). */
-export const MAX_STEPS_KEPT = 2000;
+import { applyExperimentEvent, NO_EXPERIMENT, type ExperimentState } from './experiment';
+import { bestRow, MAX_STEPS_KEPT, mergeRow, type LiveRow, type LiveState } from './run';
+import { runRestored, runSaved, runsListed } from './saved-runs';
 
 export interface SearchState {
   requestId: number;
@@ -39,34 +34,6 @@ export interface SearchState {
   pending: boolean;
   hits: SearchHit[] | null;
   error: string | null;
-}
-
-/** One rollout of the current GRPO step, as far as it has been sampled. */
-export interface LiveRow {
-  question: string;
-  golden: string[];
-  ids: number[];
-  roles: Role[];
-  gen: number[];
-  loss: number[];
-  logp: number[];
-  searches: SearchInfo[];
-  turns: number;
-  answer: string | null;
-  /** Received a sampled token in the last batch. */
-  active: boolean;
-  done: boolean;
-  /** Known once the step is scored. */
-  reward: number | null;
-  advantage: number | null;
-  ratios: number[] | null;
-}
-
-export interface LiveState {
-  step: number;
-  groupSize: number;
-  rows: LiveRow[];
-  scored: boolean;
 }
 
 /** What a clicked <search> retrieved, kept as it was (the rollout may move on). */
@@ -95,27 +62,6 @@ export interface UploadState {
   error: string | null;
   warnings: string[];
 }
-
-/** The experiment of the Experiments view: its variants' curves as they arrive. */
-export interface ExperimentState {
-  /** The runId it was started under (its events carry it); null before the first. */
-  runId: number | null;
-  running: boolean;
-  updates: number;
-  results: VariantResult[];
-  /** The variant training now (index into results), or null. */
-  active: number | null;
-  error: string | null;
-}
-
-export const NO_EXPERIMENT: ExperimentState = {
-  runId: null,
-  running: false,
-  updates: 0,
-  results: [],
-  active: null,
-  error: null,
-};
 
 export interface AppState {
   runId: number;
@@ -197,24 +143,6 @@ export function createAppStore(preset: PresetName, settings?: BrowserSettings) {
   return createStore<AppState>()(() => initialState(preset, settings));
 }
 
-/** The part of the state a new run starts from scratch. */
-export function freshRun(): Partial<AppState> {
-  return {
-    metrics: [],
-    evals: { base: null, points: [] },
-    live: null,
-    base: null,
-    vocab: [],
-    hold: null,
-    progress: null,
-    error: null,
-    inspected: null,
-    selection: { row: 0, auto: true },
-    compare: { requestId: 0, pending: false, result: null, error: null },
-    current: null,
-  };
-}
-
 /** Notices kept on screen (older ones drop off). */
 export const MAX_NOTICES = 6;
 
@@ -223,115 +151,13 @@ export function addNotice(s: Pick<AppState, 'notices'>, level: Notice['level'], 
   return s.notices.concat({ id, level, text }).slice(-MAX_NOTICES);
 }
 
-/** The page state of a saved run's history (a resumed run starts from it). */
-export function restoredState(r: RunRecord): Partial<AppState> {
-  const t = r.trajectories;
-  const live: LiveState | null = t
-    ? {
-        step: t.step,
-        groupSize: t.groupSize,
-        scored: true,
-        rows: t.rows.map((x) => ({
-          ...x,
-          active: false,
-          done: true,
-          ratios: null,
-        })),
-      }
-    : null;
-  return {
-    metrics: r.metrics.slice(-MAX_STEPS_KEPT),
-    evals: { base: r.evals.base, points: r.evals.points.slice() },
-    live,
-    selection: { row: live ? bestRow(live.rows) : 0, auto: true },
-    settings: r.settings,
-    ...(isPresetName(r.preset) ? { preset: r.preset } : {}),
-    current: { id: r.id, steps: r.steps, checkpointStep: r.checkpointStep },
-    resumeOffer: null,
-    offerChecked: true,
-  };
-}
-
-/** A row with a delta appended (idempotent: the delta says where it starts). */
-export function mergeRow(row: LiveRow, d: RowDelta): LiveRow {
-  const at = <T>(old: T[], add: T[]) => old.slice(0, d.from).concat(add);
-  return {
-    ...row,
-    ids: at(row.ids, d.ids),
-    roles: at(row.roles, d.roles),
-    gen: at(row.gen, d.gen),
-    loss: at(row.loss, d.loss),
-    logp: at(row.logp, d.logp),
-    searches: row.searches.slice(0, d.searchesFrom).concat(d.searches),
-    turns: d.turns,
-    answer: d.answer,
-  };
-}
-
-/** The most informative rollout: highest reward, then most executed searches, then the first. */
-export function bestRow(rows: readonly LiveRow[]): number {
-  const searches = (r: LiveRow) => r.searches.filter((s) => s.executed).length;
-  let best = 0;
-  rows.forEach((r, i) => {
-    const b = rows[best];
-    const dr = (r.reward ?? 0) - (b.reward ?? 0);
-    if (dr > 0 || (dr === 0 && searches(r) > searches(b))) best = i;
-  });
-  return best;
-}
-
-/** The experiment after one of its events (pure). */
-export function applyExperimentEvent(x: ExperimentState, e: ExperimentEvent): ExperimentState {
-  const at = (i: number, f: (r: VariantResult) => VariantResult) => {
-    const results = x.results.slice();
-    if (results[i]) results[i] = f(results[i]);
-    return results;
-  };
-  switch (e.kind) {
-    case 'variant':
-      return { ...x, active: e.index };
-    case 'step':
-      return { ...x, results: at(e.index, (r) => ({ ...r, metrics: r.metrics.concat(e.metrics) })) };
-    case 'eval':
-      return {
-        ...x,
-        results: at(e.index, (r) => ({
-          ...r,
-          evals:
-            e.policy === 'base'
-              ? { ...r.evals, base: e.point }
-              : { ...r.evals, points: r.evals.points.concat(e.point) },
-        })),
-      };
-    case 'error':
-      return {
-        ...x,
-        running: false,
-        active: null,
-        error: `${x.results[e.index]?.name ?? 'a variant'}: ${e.message}`,
-        results: at(e.index, (r) => ({ ...r, error: e.message })),
-      };
-    case 'done':
-      return { ...x, running: false, active: null };
-  }
-}
-
 /** State after one worker message (pure). */
 export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | null {
   if (m.type === 'search') {
     if (m.requestId !== s.search.requestId) return null;
     return { search: { ...s.search, pending: false, hits: m.hits, error: m.error ?? null } };
   }
-  if (m.type === 'runs') {
-    const patch: Partial<AppState> = { savedRuns: m.runs, storage: m.storage };
-    if (!s.offerChecked) {
-      patch.offerChecked = true;
-      const fresh = !s.current && !s.metrics.length && (s.phase === 'idle' || s.phase === 'starting');
-      const last = m.runs[0];
-      if (fresh && last && last.checkpointStep !== null) patch.resumeOffer = last;
-    }
-    return patch;
-  }
+  if (m.type === 'runs') return runsListed(s, m);
   if (m.type === 'upload') {
     const r = m.report;
     return {
@@ -434,20 +260,10 @@ export function applyMessage(s: AppState, m: FromWorker): Partial<AppState> | nu
       return {
         compare: { ...s.compare, pending: false, result: m.result ?? null, error: m.error ?? null },
       };
-    case 'restored': {
-      // The backend is this machine's choice (a fallback may have changed it), not the saved run's.
-      const patch = restoredState(m.record);
-      return { ...patch, settings: { ...m.record.settings, backend: s.settings.backend } };
-    }
-    case 'saved': {
-      const current = { id: m.id, steps: m.steps, checkpointStep: m.checkpointStep };
-      return {
-        current,
-        savedRuns: s.savedRuns.map((r) =>
-          r.id === m.id ? { ...r, steps: m.steps, checkpointStep: m.checkpointStep } : r,
-        ),
-      };
-    }
+    case 'restored':
+      return runRestored(s, m);
+    case 'saved':
+      return runSaved(s, m);
     case 'experiment':
       if (s.experiment.runId !== m.runId) return null;
       return { experiment: applyExperimentEvent(s.experiment, m.event) };

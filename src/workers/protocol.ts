@@ -234,3 +234,9 @@ export type FromWorker =
   | { type: 'experiment'; runId: number; event: ExperimentEvent }
   /** The WebGPU device is gone: the page restarts the worker on the next backend and resumes. */
   | { type: 'device-lost'; runId: number; message: string };
+
+/** How a thrown value reads in an 'error' or 'notice' message: its message, led by its class unless plain Error. */
+export function describe(e: unknown): string {
+  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+  return String(e);
+}

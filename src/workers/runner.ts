@@ -6,92 +6,36 @@
  * update. Stop (reset) frees every tensor once the loop is idle.
  * A run is saved as it goes (saver.ts: history every step, a checkpoint every few steps and at holds) and can
  * start from a saved snapshot instead of a base policy, continuing its step count, optimiser and random stream.
- * Reports through `post`; knows the engine, the protocol and nothing of the page.
+ * This file owns the lifecycle (build, loop, holds, gates, stop); base-build.ts the base policy, run-eval.ts the
+ * evaluations, saver.ts the saving. Reports through `post`; knows the engine, the protocol and nothing of the page.
  */
-import * as tf from '@tensorflow/tfjs';
-import { makeBatch } from '../engine/batch';
-import { unpackCheckpoint } from '../engine/checkpoint';
 import type { RunConfig } from '../engine/config';
-import { parseCorpus, parseQA } from '../engine/data';
-import { evaluate } from '../engine/evaluate';
 import type { Policy } from '../engine/model';
 import type { Retriever } from '../engine/retriever';
-import { computeReward } from '../engine/reward';
 import { Rng } from '../engine/rng';
-import { RolloutEnv, type RolloutGateEvent, type Trajectory } from '../engine/rollout';
-import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
+import type { RolloutGateEvent, Trajectory } from '../engine/rollout';
 import type { Tokenizer } from '../engine/tokenizer';
 import { createTrainer, type RlTrainer } from '../engine/ppo';
 import type { QAItem } from '../engine/types';
-import { baseConfigFor, practiseInTab } from './base-build';
-import { fetchCheckpoint, describeCheckpoint } from './checkpoints';
+import { loadBase } from './base-build';
+import { byHops, type LoadedCorpus } from './corpora';
+import { poison } from './faults';
 import { LiveStream } from './live';
 import { runConfigFor } from './presets';
-import type {
-  BrowserSettings,
-  CompareResult,
-  CorpusInfo,
-  FromWorker,
-  Progress,
-  StepReport,
+import {
+  describe,
+  type BrowserSettings,
+  type CompareResult,
+  type FromWorker,
+  type Progress,
+  type StepReport,
 } from './protocol';
 import { restoreTrainer, type Snapshot } from './resume';
-import { newRunId, type RunRecord, type RunsDb } from './runsDb';
-import { RunSaver } from './saver';
+import { compareAnswers, heldOutPoint, ratiosAfterUpdate } from './run-eval';
+import type { RunRecord, RunsDb } from './runsDb';
+import { newRunRecord, reportingSaver, type RunSaver } from './saver';
 import { validateSettings } from './settings';
 import { Stepper, type GateEvent, type Grain } from './stepper';
-
-export interface LoadedCorpus {
-  info: CorpusInfo;
-  data: Dataset;
-  retriever: Retriever;
-}
-
-async function fetchText(url: URL): Promise<string> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not load ${url.pathname}: HTTP ${res.status}`);
-  return res.text();
-}
-
-/** Fetch and validate a shipped corpus (all three files) and index it for search. */
-export async function loadCorpus(baseUrl: string, info: CorpusInfo): Promise<LoadedCorpus> {
-  const dir = new URL('corpus/', baseUrl);
-  const [c, tr, te] = await Promise.all(
-    [info.corpus, info.train, info.test].map((f) => fetchText(new URL(f, dir))),
-  );
-  const data: Dataset = {
-    corpus: parseCorpus(c, info.corpus),
-    train: parseQA(tr, info.train),
-    test: parseQA(te, info.test),
-  };
-  return { info, data, retriever: buildRetriever(data.corpus) };
-}
-
-/** Questions with the chosen number of hops (0 = all); a readable error when none are left. */
-export function byHops(items: QAItem[], hops: number, what: string): QAItem[] {
-  if (!hops) return items;
-  const out = items.filter((q) => q.hops === hops);
-  if (!out.length) throw new Error(`the ${what} split has no ${hops}-hop questions: choose "hops 0 (all)"`);
-  return out;
-}
-
-/** π_new/π_old per generated token after the update: how far the step moved each sampled token (NaN elsewhere). */
-async function ratiosAfterUpdate(policy: Policy, trajs: readonly Trajectory[]): Promise<number[][]> {
-  const batch = makeBatch(trajs, policy.cfg.contextLen, true);
-  try {
-    const logp = tf.tidy(
-      () => policy.scoreTokens(batch.tokens, { select: batch.hostMask, hostTokens: batch.hostTokens }).logp,
-    );
-    const data = await logp.data();
-    logp.dispose();
-    const T = batch.length;
-    return trajs.map((t, b) =>
-      t.ids.map((_, i) => (i > 0 && i < T && t.gen[i] ? Math.exp(data[b * T + i - 1] - t.logp[i]) : NaN)),
-    );
-  } finally {
-    batch.dispose();
-  }
-}
 
 export interface RunOptions {
   /** Where the run is saved; null or absent: not saved. */
@@ -199,26 +143,10 @@ export class Run {
   async compare(index: number): Promise<CompareResult> {
     const b = this.built;
     if (!b) throw new Error('no policy yet: press Play or a Step button first');
-    const item = b.evalItems[((index % b.evalItems.length) + b.evalItems.length) % b.evalItems.length];
-    const sides = [];
-    for (const [label, policy] of [
+    return compareAnswers(b, index, [
       ['base policy (before RL)', b.trainer.reference],
       [`current policy (after ${done(b)} ${algoName(b)} steps)`, b.policy],
-    ] as const) {
-      const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
-      const [t] = await env.run([item], new Rng(b.cfg.seed), { greedy: true });
-      sides.push({
-        label,
-        ids: t.ids,
-        roles: t.roles,
-        gen: t.gen,
-        promptLen: t.promptLen,
-        answer: t.answer,
-        em: computeReward(t.response, item.golden_answers, 'em', t.answer).em,
-        queries: t.searches.filter((s) => s.executed).map((s) => s.query),
-      });
-    }
-    return { question: item.question, golden: item.golden_answers, sides };
+    ]);
   }
 
   private start(): void {
@@ -392,9 +320,7 @@ export class Run {
     const every = this.settings.evalEvery;
     if (!every || done(b) % every !== 0) return;
     const run = async (policy: Policy, which: 'base' | 'current', step: number) => {
-      const env = new RolloutEnv(policy, b.tokenizer, b.retriever, b.cfg.rollout);
-      const { summary } = await evaluate(env, b.evalItems, new Rng(b.cfg.seed), 64);
-      const point = { step, em: summary.em, emByHops: summary.emByHops, n: summary.n };
+      const point = await heldOutPoint(b, policy, step);
       this.post({ type: 'eval', runId: this.runId, policy: which, point });
       void this.saver?.evalPoint(point, which);
     };
@@ -419,97 +345,34 @@ export class Run {
     const evalItems = byHops(data.test, this.settings.hops, 'held-out').slice(0, this.settings.evalQuestions);
     if (this.opts.resume) return this.restore(cfg, train, evalItems, retriever);
     const rng = new Rng(cfg.seed);
-    let tokenizer: Tokenizer;
-    let policy: Policy;
-    let summary: string;
-    const files =
-      this.settings.base === 'checkpoint' ? await fetchCheckpoint(this.baseUrl, this.settings.corpus) : null;
-    if (files) {
-      this.status('loading', `loading the shipped base checkpoint of "${this.settings.corpus}"…`);
-      let unpacked: ReturnType<typeof unpackCheckpoint>;
-      try {
-        unpacked = unpackCheckpoint(files);
-      } catch (e) {
-        throw new Error(
-          `checkpoints/${this.settings.corpus}: ${describe(e)} (choose "base policy: build in the browser")`,
-          { cause: e },
-        );
-      }
-      ({ policy, tokenizer } = unpacked);
-      summary = `shipped checkpoint: ${describeCheckpoint(JSON.parse(files['config.json'] as string), unpacked.meta)}`;
-    } else {
-      tokenizer = buildTokenizer(data);
-      policy = newPolicy(tokenizer, cfg.seed);
-      this.policy = policy;
-      const why =
-        this.settings.base === 'checkpoint' ? `no shipped checkpoint for "${this.settings.corpus}": ` : '';
-      summary = `${why}built in the browser by ${this.settings.baseSteps} practice steps`;
-      await practiseInTab(
-        policy,
-        tokenizer,
-        data,
-        retriever,
-        cfg,
-        baseConfigFor(this.settings),
-        rng,
-        `${why}building the base policy: practice`,
-        {
-          stepper: this.stepper,
-          stopped: () => this.stopped,
-          waitWhileHeld: () => this.waitWhileHeld(),
-          status: (phase, message, progress) => this.status(phase, message, progress),
-        },
-      );
-    }
+    const { policy, tokenizer, base } = await loadBase(
+      this.settings,
+      data,
+      retriever,
+      cfg,
+      rng,
+      this.baseUrl,
+      {
+        stepper: this.stepper,
+        stopped: () => this.stopped,
+        waitWhileHeld: () => this.waitWhileHeld(),
+        status: (phase, message, progress) => this.status(phase, message, progress),
+        loading: (message) => this.status('loading', message),
+        own: (p) => (this.policy = p),
+      },
+    );
     this.policy = policy;
-    this.post({
-      type: 'base',
-      runId: this.runId,
-      base: { source: files ? 'checkpoint' : 'built', summary },
-      vocab: tokenizer.vocab.slice(),
-    });
+    this.post({ type: 'base', runId: this.runId, base, vocab: tokenizer.vocab.slice() });
     const trainer = createTrainer(cfg, policy, tokenizer, retriever, train, rng.fork());
     const built = { cfg, offset: 0, tokenizer, policy, trainer, retriever, evalItems };
-    this.startSaving(this.newRecord({ source: files ? 'checkpoint' : 'built', summary }));
+    this.startSaving(newRunRecord(this.settings, this.opts.preset, { ...base }));
     return built;
-  }
-
-  private newRecord(base: RunRecord['base']): RunRecord {
-    const now = Date.now();
-    const when = new Date(now).toISOString().slice(0, 16).replace('T', ' ');
-    return {
-      id: newRunId(now),
-      name: `${this.settings.corpus} · ${this.opts.preset ?? 'custom'} · ${when}`,
-      created: now,
-      updated: now,
-      preset: this.opts.preset ?? 'custom',
-      settings: { ...this.settings },
-      base,
-      metrics: [],
-      evals: { base: null, points: [] },
-      trajectories: null,
-      steps: 0,
-      checkpointStep: null,
-    };
   }
 
   /** Save from now on (when there is a DB); the first checkpoint is the base, at step 0 (or the resumed step). */
   private startSaving(record: RunRecord, reference?: Uint8Array): void {
     if (!this.opts.db) return;
-    this.saver = new RunSaver(
-      this.opts.db,
-      record,
-      (r) =>
-        this.post({
-          type: 'saved',
-          runId: this.runId,
-          id: r.id,
-          steps: r.steps,
-          checkpointStep: r.checkpointStep,
-        }),
-      (message) => this.post({ type: 'notice', runId: this.runId, level: 'warn', message }),
-      reference,
-    );
+    this.saver = reportingSaver(this.opts.db, record, this.runId, (m) => this.post(m), reference);
   }
 
   private async restore(
@@ -566,36 +429,9 @@ const algoName = (b: Built) => algoLabel(b.cfg.algo);
 /** RL steps a run has done (a resumed trainer counts from its checkpoint). */
 const done = (b: Built) => b.trainer.steps + b.offset;
 
-/** Make the trainer's next optimiser update see a NaN gradient; returns the undo. */
-function poison(trainer: RlTrainer): () => void {
-  const opt = trainer.optimizer;
-  const apply = opt.apply.bind(opt);
-  opt.apply = async (grads) => {
-    opt.apply = apply;
-    const bad = tf.tidy(() => {
-      const out: tf.NamedTensorMap = {};
-      for (const [k, g] of Object.entries(grads)) out[k] = tf.mul(g, NaN);
-      return out;
-    });
-    try {
-      return await apply(bad);
-    } finally {
-      tf.dispose(Object.values(bad));
-    }
-  };
-  return () => {
-    opt.apply = apply;
-  };
-}
-
 /** Thrown out of a gate to abandon the step of a run that was stopped. */
 class StoppedError extends Error {
   constructor() {
     super('run stopped');
   }
-}
-
-export function describe(e: unknown): string {
-  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
-  return String(e);
 }

@@ -1,16 +1,18 @@
 /**
  * Keeps one run saved while it trains: its record (settings, metric and evaluation history, the last step's
  * scored rollouts) after every step, and a Snapshot (resume.ts) at step 0, every CHECKPOINT_EVERY steps (or
- * CHECKPOINT_AFTER_MS) and at holds. Writes are queued one after another; a failed write (quota, private mode) becomes one notice and the
- * run goes on unsaved. Knows the engine's trainer and the DB; nothing of the page.
+ * CHECKPOINT_AFTER_MS) and at holds. Writes are queued one after another; a failed write (quota, private mode)
+ * becomes one notice and the run goes on unsaved. Also a new run's first record and the saver a run reports
+ * through (newRunRecord, reportingSaver). Knows the engine's trainer, the DB and the worker's messages; nothing of
+ * the page.
  */
 import type { Trajectory } from '../engine/rollout';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { RlTrainer } from '../engine/ppo';
 import { rowDelta } from './live';
-import type { BaseInfo, EvalPoint, StepReport } from './protocol';
+import type { BaseInfo, BrowserSettings, EvalPoint, FromWorker, StepReport } from './protocol';
 import { takeSnapshot } from './resume';
-import type { RunRecord, RunsDb, SavedTrajectory } from './runsDb';
+import { newRunId, type RunRecord, type RunsDb, type SavedTrajectory } from './runsDb';
 
 /** Steps and evaluation points kept in a saved run's history (as on the page). */
 export const MAX_HISTORY = 2000;
@@ -132,4 +134,52 @@ export class RunSaver {
   flush(): Promise<void> {
     return this.queue;
   }
+}
+
+/** The record a new run is saved under (no history yet): named after its corpus, lesson and start time. */
+export function newRunRecord(
+  settings: BrowserSettings,
+  preset: string | undefined,
+  base: BaseInfo,
+): RunRecord {
+  const now = Date.now();
+  const when = new Date(now).toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    id: newRunId(now),
+    name: `${settings.corpus} · ${preset ?? 'custom'} · ${when}`,
+    created: now,
+    updated: now,
+    preset: preset ?? 'custom',
+    settings: { ...settings },
+    base,
+    metrics: [],
+    evals: { base: null, points: [] },
+    trajectories: null,
+    steps: 0,
+    checkpointStep: null,
+  };
+}
+
+/** A saver for run `runId` that reports every write ('saved') and the first failed one (a warning notice). */
+export function reportingSaver(
+  db: RunsDb,
+  record: RunRecord,
+  runId: number,
+  post: (m: FromWorker) => void,
+  reference?: Uint8Array,
+): RunSaver {
+  return new RunSaver(
+    db,
+    record,
+    (r) =>
+      post({
+        type: 'saved',
+        runId,
+        id: r.id,
+        steps: r.steps,
+        checkpointStep: r.checkpointStep,
+      }),
+    (message) => post({ type: 'notice', runId, level: 'warn', message }),
+    reference,
+  );
 }

@@ -1,27 +1,25 @@
-/// <reference types="vite/client" />
 /**
  * The training worker: owns tfjs and the engine, so the page never runs a tensor op. A thin switch from
- * protocol messages onto runner.ts. Backend choice happens once, at init (the page's choice, or WebGPU → WebGL →
- * WASM → CPU); switching backend means a fresh worker. A lost WebGPU device (or one out of memory) is reported as
- * 'device-lost': the page starts a fresh worker on the next backend and resumes the run from its last checkpoint.
- * Also owns the saved runs (runsDb.ts: the only writer) and uploads (parsed and indexed here, all-or-nothing).
+ * protocol messages onto runner.ts. Backend choice happens once, at init (device.ts); switching backend means a
+ * fresh worker, and a lost WebGPU device is reported as 'device-lost' for the page to restart on the next one.
+ * Also owns the saved runs (runsDb.ts: the only writer) and uploads (parsed and indexed here, all-or-nothing);
+ * experiments run through experiment-run.ts, fault drills through faults.ts.
  */
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../engine/backend';
 import { buildRetriever } from '../engine/session';
 import { probeCheckpoint } from './checkpoints';
-import { completeSettings, type BackendPref } from './settings';
+import { loadCorpus, type LoadedCorpus } from './corpora';
+import { DeviceWatch } from './device';
+import { runExperiment } from './experiment-run';
 import type { VariantRun } from './experiments';
-import type {
-  BrowserSettings,
-  CheckpointInfo,
-  CorpusInfo,
-  ExperimentEvent,
-  FromWorker,
-  ToWorker,
+import { debugFault } from './faults';
+import { completeSettings, type BackendPref } from './settings';
+import {
+  describe,
+  type BrowserSettings,
+  type CheckpointInfo,
+  type CorpusInfo,
+  type FromWorker,
+  type ToWorker,
 } from './protocol';
 import {
   checkpointFiles,
@@ -34,7 +32,7 @@ import {
   type ImportedRun,
 } from './runFile';
 import { unpackCheckpoint } from '../engine/checkpoint';
-import { describe, loadCorpus, Run, type LoadedCorpus, type RunOptions } from './runner';
+import { Run, type RunOptions } from './runner';
 import { MAX_SAVED_RUNS, newRunId, RunsDb, type RunRecord } from './runsDb';
 import { firstQuestion, parseDataset, readUpload } from './upload';
 
@@ -50,39 +48,8 @@ let corpusList: CorpusInfo[] = [];
 let checkpointInfos: CheckpointInfo[] = [];
 let db: RunsDb | null = null;
 let storageProblem: string | null = null;
-let deviceLost = false;
-
-type GpuDevice = {
-  lost?: Promise<{ message: string; reason?: string }>;
-  destroy?: () => void;
-  addEventListener?: (
-    type: 'uncapturederror',
-    f: (e: { error: { constructor: { name: string }; message: string } }) => void,
-  ) => void;
-};
-const gpuDevice = () => (tf.backend() as unknown as { device?: GpuDevice }).device;
-
-/** How an allocation failure reads when tfjs throws it rather than the device reporting it. */
-const GPU_OOM = /out of memory|failed to allocate|allocation failed/i;
-
-/** Give the run up on this device: the page restarts on the next backend from the last checkpoint. */
-function abandonDevice(message: string): void {
-  if (deviceLost) return;
-  deviceLost = true;
-  post({ type: 'device-lost', runId: currentRunId, message });
-}
-
-function watchDevice(): void {
-  const device = gpuDevice();
-  void device?.lost?.then((info) =>
-    abandonDevice(`the WebGPU device was lost (${info.message || info.reason || 'no reason given'})`),
-  );
-  // Out of GPU memory is reported as an uncaptured GPUOutOfMemoryError; the device is of no further use.
-  device?.addEventListener?.('uncapturederror', (e) => {
-    if (e.error.constructor.name === 'GPUOutOfMemoryError')
-      abandonDevice(`WebGPU ran out of memory (${e.error.message || 'no details'})`);
-  });
-}
+/** The backend's device: given up (`lost`) once it is lost or out of memory. */
+const device = new DeviceWatch(post, () => currentRunId);
 
 async function openDb(): Promise<void> {
   try {
@@ -104,27 +71,8 @@ async function postRuns(): Promise<void> {
 const postCorpora = (runId: number) =>
   post({ type: 'corpora', runId, corpora: corpusList, checkpoints: checkpointInfos });
 
-/**
- * The wasm backend's multi-threaded build starts its pthread workers from a blob whose code fails once bundled
- * ("e is not defined"), so the worker keeps wasm single-threaded (SIMD still on). Registers the wasm backend early
- * so that its flag exists; selectBackend finds it registered.
- */
-async function singleThreadedWasm(): Promise<void> {
-  await import('@tensorflow/tfjs-backend-wasm');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-}
-
 async function init(runId: number, want: BackendPref): Promise<CorpusInfo[]> {
-  await singleThreadedWasm();
-  // Vite fingerprints the wasm files, so the backend gets a name → URL map rather than a directory prefix.
-  const choice = await selectBackend(want, {
-    wasmPath: {
-      'tfjs-backend-wasm.wasm': new URL(wasmPlain, baseUrl).href,
-      'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, baseUrl).href,
-      'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, baseUrl).href,
-    },
-  });
-  if (choice.backend === 'webgpu') watchDevice();
+  const choice = await device.select(want, baseUrl);
   post({ type: 'backend', runId, backend: choice.backend, want, notice: choice.notice });
   const res = await fetch(new URL('corpus/index.json', baseUrl));
   if (!res.ok) throw new Error(`could not load corpus/index.json: HTTP ${res.status}`);
@@ -175,9 +123,7 @@ async function runFor(
     currentRunId = runId;
     let first = true;
     const report = (m: FromWorker) => {
-      if (m.type === 'error' && tf.getBackend() === 'webgpu' && GPU_OOM.test(m.message))
-        abandonDevice(`WebGPU ran out of memory (${m.message})`);
-      if (deviceLost && m.type === 'error') return; // the page restarts on another backend
+      if (m.type === 'error' && device.dropsError(m.message)) return; // the page restarts on another backend
       post(m);
       if (m.type === 'saved' && first) {
         first = false; // a new entry in the runs list
@@ -322,68 +268,22 @@ async function upload(runId: number, files: { name: string; bytes: ArrayBuffer }
   }
 }
 
-/**
- * An experiment: each variant trains for `updates` steps in a Run of its own (not saved), one after another, each
- * from the base policy its settings name (the shipped checkpoint, or one built with the same seed). Its step and
- * evaluation reports become experiment events; its status, base and rollouts go to the page as a run's would.
- * A reset (a newer runId) stops it.
- */
+/** An experiment (experiment-run.ts) in place of the current run; a reset (a newer runId) stops it. */
 async function experiment(runId: number, variants: VariantRun[], updates: number): Promise<void> {
   await (ready ?? Promise.reject(new Error('worker not initialised')));
   run?.stop();
   run = null;
   currentRunId = runId;
-  const event = (e: ExperimentEvent) => post({ type: 'experiment', runId, event: e });
-  for (let index = 0; index < variants.length; index++) {
-    if (currentRunId !== runId) return;
-    const v = variants[index];
-    event({ kind: 'variant', index, name: v.name });
-    let failed: string | null = null;
-    const prefix = `variant ${index + 1}/${variants.length} "${v.name}": `;
-    const report = (m: FromWorker) => {
-      if (m.type === 'steps') for (const r of m.reports) event({ kind: 'step', index, metrics: r.metrics });
-      else if (m.type === 'eval') event({ kind: 'eval', index, point: m.point, policy: m.policy });
-      else if (m.type === 'error') failed = m.message;
-      else if (m.type === 'status') post({ ...m, message: prefix + m.message });
-      else if (m.type !== 'saved') post(m);
-    };
-    const r = new Run(runId, v.settings, () => corpus(v.settings.corpus), baseUrl, report, {
-      stopAfter: updates,
-    });
-    run = r;
-    r.play();
-    await r.ended;
-    if (run === r) run = null;
-    if (failed !== null) {
-      event({ kind: 'error', index, message: failed });
-      post({ type: 'status', runId, phase: 'idle', message: `experiment stopped: ${prefix}${failed}` });
-      return;
-    }
-  }
-  if (currentRunId !== runId) return;
-  event({ kind: 'done' });
-  post({
-    type: 'status',
-    runId,
-    phase: 'idle',
-    message: `experiment done: ${variants.length} variants × ${updates} updates`,
+  await runExperiment(runId, variants, updates, {
+    baseUrl,
+    post,
+    corpus,
+    isCurrent: (id) => currentRunId === id,
+    adopt: (r) => (run = r),
+    release: (r) => {
+      if (run === r) run = null;
+    },
   });
-}
-
-function debugFault(runId: number, fault: 'lose-device' | 'crash' | 'nan'): void {
-  if (fault === 'crash') {
-    setTimeout(() => {
-      throw new Error('simulated worker crash');
-    }, 0);
-    return;
-  }
-  if (fault === 'nan') {
-    if (run && run.runId === runId) run.poisonNextUpdate();
-    return;
-  }
-  const device = gpuDevice();
-  if (device?.destroy) device.destroy();
-  else post({ type: 'notice', runId, level: 'warn', message: 'no WebGPU device to lose on this backend' });
 }
 
 async function handle(m: ToWorker): Promise<void> {
@@ -426,7 +326,7 @@ async function handle(m: ToWorker): Promise<void> {
       await upload(m.runId, m.files);
       return;
     case 'debug':
-      debugFault(m.runId, m.fault);
+      debugFault(m.runId, m.fault, run, post);
       return;
     case 'experiment':
       await experiment(m.runId, m.variants, m.updates);
@@ -484,7 +384,7 @@ async function handle(m: ToWorker): Promise<void> {
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   handle(m).catch((err: unknown) => {
-    if (deviceLost) return; // the page restarts on another backend; failures of the lost device are expected
+    if (device.lost) return; // the page restarts on another backend; failures of the lost device are expected
     const message = describe(err);
     // Runs-list chores fail without stopping training.
     if (['rename', 'delete', 'export', 'import'].includes(m.type))

@@ -11,7 +11,7 @@ import {
   type VariantResult,
 } from '../../src/workers/experiments';
 import { presetSettings, settingsFromQuery } from '../../src/workers/presets';
-import { applyExperimentEvent, NO_EXPERIMENT } from '../../src/store/state';
+import { applyExperimentEvent, NO_EXPERIMENT } from '../../src/store/experiment';
 import { settingsToQuery, withAlgo } from '../../src/workers/settings';
 
 const base = presetSettings('test');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessage, bestRow, initialState, mergeRow, type AppState } from '../../src/store/state';
+import { bestRow, mergeRow } from '../../src/store/run';
+import { applyMessage, initialState, type AppState } from '../../src/store/state';
 import type { StepMetrics } from '../../src/engine/trainer';
 import type { FromWorker, RowDelta } from '../../src/workers/protocol';
 

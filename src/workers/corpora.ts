@@ -1,0 +1,45 @@
+/**
+ * Shipped corpora in the worker: fetching a corpus's three files (corpus, train, test), validating them
+ * (engine/data.ts) and indexing the passages for search; and the hop filter a run applies to its questions.
+ * Uploaded corpora are parsed by upload.ts; train.worker.ts caches both by name. Knows the engine's data loading;
+ * nothing of runs or the page.
+ */
+import { parseCorpus, parseQA } from '../engine/data';
+import type { Retriever } from '../engine/retriever';
+import { buildRetriever, type Dataset } from '../engine/session';
+import type { QAItem } from '../engine/types';
+import type { CorpusInfo } from './protocol';
+
+export interface LoadedCorpus {
+  info: CorpusInfo;
+  data: Dataset;
+  retriever: Retriever;
+}
+
+async function fetchText(url: URL): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load ${url.pathname}: HTTP ${res.status}`);
+  return res.text();
+}
+
+/** Fetch and validate a shipped corpus (all three files) and index it for search. */
+export async function loadCorpus(baseUrl: string, info: CorpusInfo): Promise<LoadedCorpus> {
+  const dir = new URL('corpus/', baseUrl);
+  const [c, tr, te] = await Promise.all(
+    [info.corpus, info.train, info.test].map((f) => fetchText(new URL(f, dir))),
+  );
+  const data: Dataset = {
+    corpus: parseCorpus(c, info.corpus),
+    train: parseQA(tr, info.train),
+    test: parseQA(te, info.test),
+  };
+  return { info, data, retriever: buildRetriever(data.corpus) };
+}
+
+/** Questions with the chosen number of hops (0 = all); a readable error when none are left. */
+export function byHops(items: QAItem[], hops: number, what: string): QAItem[] {
+  if (!hops) return items;
+  const out = items.filter((q) => q.hops === hops);
+  if (!out.length) throw new Error(`the ${what} split has no ${hops}-hop questions: choose "hops 0 (all)"`);
+  return out;
+}
