@@ -25,7 +25,14 @@ import type { Retriever } from './retriever';
 import { RolloutEnv, type RolloutOptions } from './rollout';
 import type { Rng } from './rng';
 import type { Tokenizer } from './tokenizer';
-import { GrpoTrainer, rolloutMetrics, sampleGroups, type StepMetrics, type StepResult } from './trainer';
+import {
+  GrpoTrainer,
+  rlAdamOptions,
+  rolloutMetrics,
+  sampleGroups,
+  type StepMetrics,
+  type StepResult,
+} from './trainer';
 import type { QAItem } from './types';
 
 export interface PpoStepMetrics extends StepMetrics {
@@ -73,22 +80,10 @@ export class PpoTrainer {
     this.env = new RolloutEnv(policy, tokenizer, retriever, rolloutCfg);
     this.masks = policy.updateMasks();
     this.criticMasks = this.critic.updateMasks();
-    const updatesPerStep = Math.max(1, grpo.miniBatches);
-    const adam = {
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: grpo.weightDecay,
-      gradClip: grpo.gradClip,
-    };
-    this.optimizer = new AdamW(
-      policy.variables,
-      { ...adam, lr: grpo.lr, warmupSteps: grpo.warmupSteps * updatesPerStep },
-      this.masks,
-    );
+    this.optimizer = new AdamW(policy.variables, rlAdamOptions(grpo, grpo.lr, grpo.warmupSteps), this.masks);
     this.criticOptimizer = new AdamW(
       this.critic.variables,
-      { ...adam, lr: ppo.criticLr, warmupSteps: ppo.criticWarmupSteps * updatesPerStep },
+      rlAdamOptions(grpo, ppo.criticLr, ppo.criticWarmupSteps),
       this.criticMasks,
     );
   }

@@ -9,7 +9,7 @@ import { makeBatch } from './batch';
 import type { GrpoConfig, RolloutConfig } from './config';
 import { groupAdvantages, grpoLoss, spreadShare } from './grpo';
 import type { Policy } from './model';
-import { AdamW } from './optim';
+import { AdamW, type AdamWOptions } from './optim';
 import { normalizeAnswer, computeReward } from './reward';
 import type { Retriever } from './retriever';
 import { RolloutEnv, type RolloutOptions, type Trajectory } from './rollout';
@@ -60,6 +60,23 @@ export interface StepResult {
 
 const now = () => performance.now() / 1000;
 
+/**
+ * The AdamW settings of an RL trainer's optimiser (policy or critic): Adam's β and ε, the run's weight decay and
+ * gradient clip, and a warm-up given in RL steps — verl steps its schedule once per training step, our optimiser
+ * counts updates, so the warm-up is multiplied by the mini-batches per step.
+ */
+export function rlAdamOptions(grpo: GrpoConfig, lr: number, warmupSteps: number): AdamWOptions {
+  return {
+    lr,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: grpo.weightDecay,
+    gradClip: grpo.gradClip,
+    warmupSteps: warmupSteps * Math.max(1, grpo.miniBatches),
+  };
+}
+
 export class GrpoTrainer {
   readonly env: RolloutEnv;
   readonly optimizer: AdamW;
@@ -81,20 +98,7 @@ export class GrpoTrainer {
     this.reference = policy.cloneFrozen();
     this.env = new RolloutEnv(policy, tokenizer, retriever, rolloutCfg);
     this.masks = policy.updateMasks();
-    this.optimizer = new AdamW(
-      policy.variables,
-      {
-        lr: grpo.lr,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weightDecay: grpo.weightDecay,
-        gradClip: grpo.gradClip,
-        // The schedule counts GRPO steps (verl steps it once per training step); the optimiser counts updates.
-        warmupSteps: grpo.warmupSteps * Math.max(1, grpo.miniBatches),
-      },
-      this.masks,
-    );
+    this.optimizer = new AdamW(policy.variables, rlAdamOptions(grpo, grpo.lr, grpo.warmupSteps), this.masks);
   }
 
   get steps(): number {
@@ -234,7 +238,6 @@ export class GrpoTrainer {
   }
 }
 
-/** The metrics of one batch of rollouts that do not depend on the algorithm (GRPO and PPO share them). */
 /**
  * The rollout-side metrics shared by both trainers: answers, searches, lengths, throughput. `seconds` and the
  * loss-side fields are the caller's.
