@@ -23,7 +23,7 @@ export function contentWords(text: string): string[] {
 }
 
 /** How often question-format practice follows its hop heuristic (see PracticeBuilder.questionFormat). */
-export const PRACTICE_HOP_FOLLOW = 0.8;
+export const PRACTICE_HOP_FOLLOW = 0.9;
 /** How often it answers from the sentence that best overlaps the question (otherwise any span of the passage). */
 export const PRACTICE_READER_FOLLOW = 0.7;
 
@@ -297,7 +297,12 @@ export class PracticeBuilder {
             .map(stem)
             .includes(stem(type!))
         : rest.length > 0;
-      const bridges = typed ? [first.span] : this.names(first.sentence);
+      const inSentence = this.names(first.sentence);
+      const bridges = typed
+        ? [first.span]
+        : !inSentence.filter((b) => !contentWords(b).every((w) => qWords.has(w))).length
+          ? sentences(first.doc.text).flatMap((x) => this.names(x))
+          : inSentence;
       const hops = this.secondHops(bridges, rest, qWords, rng);
       const hop = typed ? hops[0] : (hops.find((h) => h.explains) ?? hops[0]);
       if (hop && rng.next() < (wanted ? PRACTICE_HOP_FOLLOW : 1 - PRACTICE_HOP_FOLLOW))
@@ -354,10 +359,17 @@ export class PracticeBuilder {
     cues: readonly string[],
     not: ReadonlySet<string>,
     rng: Rng,
-  ): { span: string; sentence: string; explained: Set<string>; score: number } | null {
+  ): { span: string; sentence: string; doc: Passage; explained: Set<string>; score: number } | null {
     const cueWeight = new Map<string, number>();
     for (const c of cues) cueWeight.set(stem(c), Math.max(cueWeight.get(stem(c)) ?? 0, this.weight(c)));
-    type Read = { span: string; sentence: string; explained: Set<string>; score: number; rank: number };
+    type Read = {
+      span: string;
+      sentence: string;
+      doc: Passage;
+      explained: Set<string>;
+      score: number;
+      rank: number;
+    };
     const all: Read[] = [];
     docs.forEach((doc, rank) => {
       if (this.excluded.has(doc.id)) return;
@@ -369,7 +381,7 @@ export class PracticeBuilder {
         const score = [...explained].reduce((sum, w) => sum + cueWeight.get(w)!, 0);
         for (const span of this.answers(sentence))
           if (!contentWords(span).every((w) => not.has(w)))
-            all.push({ span, sentence, explained, score, rank });
+            all.push({ span, sentence, doc, explained, score, rank });
       }
     });
     if (!all.length) return null;
