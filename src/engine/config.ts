@@ -159,7 +159,7 @@ export const PPO_QUESTIONS_PER_STEP = 64;
 export function defaultRunConfig(): RunConfig {
   return {
     seed: 1,
-    steps: 200,
+    steps: 150,
     algo: 'grpo',
     rollout: defaultRolloutConfig(),
     grpo: defaultGrpoConfig(),
