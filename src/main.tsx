@@ -32,7 +32,7 @@ const download = (fileName: string, bytes: ArrayBuffer) => {
 // The worker resolves corpus, checkpoint and wasm URLs against the page's directory (the app may live under a
 // sub-path).
 const actions = connectWorker(store, makeWorker, new URL('.', location.href).href, download);
-// Fault drills from the console or the browser tests: __playground.debug('lose-device' | 'crash' | 'nan').
+// Fault drills from the console or the browser tests: __playground.debug('lose-device' | 'crash' | 'nan' | 'oom').
 (window as unknown as { __playground: { debug: Actions['debug'] } }).__playground = { debug: actions.debug };
 
 const syncUrl = () => {

@@ -14,9 +14,11 @@ import { selectBackend, type BackendChoice } from '../engine/backend';
 import type { FromWorker } from './protocol';
 import type { BackendPref } from './settings';
 
-type GpuDevice = {
+export type GpuDevice = {
   lost?: Promise<{ message: string; reason?: string }>;
   destroy?: () => void;
+  /** The fault drill 'oom' wraps this (faults.ts); tfjs-backend-webgpu's buffer manager calls it for every buffer. */
+  createBuffer?: (desc: { size: number; usage: number; mappedAtCreation?: boolean }) => unknown;
   addEventListener?: (
     type: 'uncapturederror',
     f: (e: { error: { constructor: { name: string }; message: string } }) => void,
@@ -24,8 +26,14 @@ type GpuDevice = {
 };
 export const gpuDevice = () => (tf.backend() as unknown as { device?: GpuDevice }).device;
 
-/** How an allocation failure reads when tfjs throws it rather than the device reporting it. */
-const GPU_OOM = /out of memory|failed to allocate|allocation failed/i;
+/**
+ * How an allocation failure reads when it is thrown through tfjs rather than reported by the device. Chromium's
+ * GPUDevice.createBuffer throws a RangeError "createBuffer failed, size (N) is too large for the implementation when
+ * mappedAtCreation == true" when it cannot allocate a mapped buffer (Blink's gpu_buffer.cc), and
+ * tfjs-backend-webgpu creates every buffer it fills from the CPU mapped (uploadToGPU); tfjs adds no message of its own.
+ */
+const GPU_OOM =
+  /out of memory|failed to allocate|allocation failed|createBuffer failed.*too large for the implementation/i;
 
 /**
  * The wasm backend's multi-threaded build starts its pthread workers from a blob whose code fails once bundled
@@ -46,6 +54,8 @@ export class DeviceWatch {
     private readonly post: (m: FromWorker) => void,
     /** The run the 'device-lost' message names (the page's current run when it happens). */
     private readonly runId: () => number,
+    /** The tfjs backend in use (a fake in the unit tests). */
+    private readonly backend: () => string = () => tf.getBackend(),
   ) {}
 
   /** Choose the backend (`want`, falling back down the list) and, on WebGPU, watch the device. */
@@ -72,7 +82,7 @@ export class DeviceWatch {
 
   /** A run's error: one that reads as WebGPU out of memory gives the device up. True: drop it (the device is lost). */
   dropsError(message: string): boolean {
-    if (tf.getBackend() === 'webgpu' && GPU_OOM.test(message))
+    if (this.backend() === 'webgpu' && GPU_OOM.test(message))
       this.abandon(`WebGPU ran out of memory (${message})`);
     return this.lost;
   }

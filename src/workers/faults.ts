@@ -1,12 +1,13 @@
 /**
  * Fault drills (the page's debug message, used by the browser checks): a simulated worker crash, a lost WebGPU
- * device, and a NaN gradient on a run's next update, which the optimiser must skip. Knows the trainer's optimiser,
- * the device watch (device.ts) and the Run's one hook (`poisonNextUpdate`); nothing of the page.
+ * device, WebGPU out of memory on a run's next upload, and a NaN gradient on a run's next update, which the
+ * optimiser must skip. Knows the trainer's optimiser, the WebGPU device (device.ts) and the Run's one hook
+ * (`poisonNextUpdate`); nothing of the page.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RlTrainer } from '../engine/ppo';
-import { gpuDevice } from './device';
-import type { FromWorker } from './protocol';
+import { gpuDevice, type GpuDevice } from './device';
+import type { DebugFault, FromWorker } from './protocol';
 import type { Run } from './runner';
 
 /** Make the trainer's next optimiser update see a NaN gradient; returns the undo. */
@@ -31,10 +32,33 @@ export function poison(trainer: RlTrainer): () => void {
   };
 }
 
+/**
+ * What Chromium throws when WebGPU cannot allocate a buffer mapped at creation (Blink's gpu_buffer.cc, with the
+ * bindings' "Failed to execute" prefix): a RangeError, as seen in the wild when GPU memory runs out.
+ */
+export const oomMessage = (size: number) =>
+  `Failed to execute 'createBuffer' on 'GPUDevice': createBuffer failed, size (${size}) is too large for the implementation when mappedAtCreation == true`;
+
+/**
+ * Make `device`'s next mapped buffer fail as if GPU memory had run out. tfjs-backend-webgpu uploads every tensor it
+ * fills from the CPU through such a buffer (uploadToGPU), so the run's next tensor work throws inside tfjs, and the
+ * error takes the real path: the Run reports it, DeviceWatch reads it as out of memory and gives the device up.
+ */
+export function exhaust(device: GpuDevice): boolean {
+  const create = device.createBuffer;
+  if (!create) return false;
+  device.createBuffer = (desc) => {
+    if (!desc.mappedAtCreation) return create.call(device, desc);
+    device.createBuffer = create; // once
+    throw new RangeError(oomMessage(desc.size));
+  };
+  return true;
+}
+
 /** Set off `fault` for run `runId`; `run` is the worker's current run, if any. */
 export function debugFault(
   runId: number,
-  fault: 'lose-device' | 'crash' | 'nan',
+  fault: DebugFault,
   run: Run | null,
   post: (m: FromWorker) => void,
 ): void {
@@ -49,6 +73,18 @@ export function debugFault(
     return;
   }
   const device = gpuDevice();
+  if (fault === 'oom') {
+    if (!run || run.runId !== runId)
+      post({ type: 'notice', runId, level: 'warn', message: 'no run to fail: start one first' });
+    else if (!device || !exhaust(device))
+      post({
+        type: 'notice',
+        runId,
+        level: 'warn',
+        message: 'no WebGPU memory to run out of on this backend',
+      });
+    return;
+  }
   if (device?.destroy) device.destroy();
   else post({ type: 'notice', runId, level: 'warn', message: 'no WebGPU device to lose on this backend' });
 }

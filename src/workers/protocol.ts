@@ -33,8 +33,11 @@ export interface UploadReport {
   corpus?: string;
 }
 
-/** Faults the page can simulate (tests, workshops): a lost WebGPU device, a crashed worker, a NaN gradient. */
-export type DebugFault = 'lose-device' | 'crash' | 'nan';
+/**
+ * Faults the page can simulate (tests, workshops): a lost WebGPU device, a crashed worker, a NaN gradient, WebGPU out
+ * of memory on the run's next upload.
+ */
+export type DebugFault = 'lose-device' | 'crash' | 'nan' | 'oom';
 
 /** One shipped corpus, as listed in public/corpus/index.json. */
 export interface CorpusInfo {

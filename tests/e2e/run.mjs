@@ -9,8 +9,8 @@
 // route) and its fallback (no checkpoint: built in the browser with a progress bar); readable errors for bad data
 // and bad link settings; saved runs (a reload resumes with its history), uploads (a bad one names file and line and
 // leaves the loaded corpus answering; HTML in a passage shows as text; a Search-R1 train.parquet loads as its
-// questions, a bad one names file and row), and faults (a lost WebGPU device falls back
-// to WASM and a crashed worker restarts, both resuming from the checkpoint), and an experiment (a masking ablation,
+// questions, a bad one names file and row), and faults (a lost WebGPU device, and WebGPU out of memory, fall back
+// to WASM and a crashed worker restarts, all resuming from the checkpoint), and an experiment (a masking ablation,
 // two variants × 1 update, overlaid and exported as JSON and SVG). Never asserts on training speed. Saves a screenshot to $E2E_SCREENSHOT (the README's is
 // refreshed with E2E_SCREENSHOT=docs/screenshot.png), else dist/e2e-screenshot.png.
 // E2E_ONLY=regex runs only the checks whose names match (for working on one; the others are not counted).
@@ -672,6 +672,51 @@ async function main() {
           throw new Error(
             `after the restart: ${await fp.locator('[data-testid=backend-badge]').innerText()}`,
           );
+      },
+    );
+
+    await check(
+      'WebGPU out of memory falls back to WASM and the run continues from the checkpoint, saying so',
+      async () => {
+        // A page of its own: the page above is on WASM by now.
+        const ctx = await browser.newContext();
+        try {
+          const p = await ctx.newPage();
+          watchConsole(p, 'out-of-memory page');
+          await p.goto(`${url}&evalEvery=0&baseSteps=2`);
+          await ready(p);
+          if (!(await p.locator('[data-testid=backend-badge]').innerText()).includes('WebGPU'))
+            throw new Error('not on WebGPU');
+          const step = await trainAndPause(p);
+          await checkpointAt(p, step);
+          // The next upload of the run's tensors fails inside tfjs as Chromium fails it when GPU memory runs out.
+          await p.evaluate(() => window.__playground.debug('oom'));
+          await p.click('[data-testid=play]');
+          await p.waitForFunction(
+            () => document.querySelector('[data-testid=backend-badge]')?.textContent?.includes('WASM'),
+            null,
+            { timeout: LONG },
+          );
+          const notices = (await p.locator('[data-testid=notice]').allInnerTexts()).join(' | ');
+          if (
+            !new RegExp(
+              `WebGPU ran out of memory \\(RangeError: .*createBuffer failed.*\\): continuing on WASM from the last checkpoint \\(GRPO step ${step}\\)`,
+            ).test(notices)
+          )
+            throw new Error(`notices: ${notices}`);
+          // Still playing: the resumed run trains on past its checkpoint.
+          await p.waitForFunction(
+            (n) =>
+              document.querySelector('[data-testid=error]') !== null ||
+              Number(document.querySelector('[data-testid=step-count]')?.textContent) > n,
+            step,
+            { timeout: LONG, polling: 250 },
+          );
+          await failOnError(p);
+          await p.click('[data-testid=pause]');
+        } finally {
+          await ctx.close();
+        }
       },
     );
 
