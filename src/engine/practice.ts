@@ -8,111 +8,32 @@
  *  - question format: a training question's own text, its content words as the query, and a span taken from
  *    the retrieved passage as the answer, mostly from the sentence sharing the question's words; a second search
  *    mostly when the passage leaves question words unexplained (never the golden answer: it is not read here).
- * Builds token sequences and a generated-token mask; knows nothing of rewards or RL.
+ * Builds token sequences and a generated-token mask; knows nothing of rewards or RL. Text helpers: practice-text.ts.
  */
 import type { RolloutConfig } from './config';
 import type { Retriever } from './retriever';
 import type { Rng } from './rng';
 import type { RolloutEnv, Trajectory } from './rollout';
-import { STOPWORDS, isContentWord, splitPieces } from './text';
+import {
+  answerType,
+  contentWords,
+  lowerCaseWords,
+  nameSpans,
+  replaceOnce,
+  sentences,
+  stem,
+} from './practice-text';
+import { isContentWord, splitPieces } from './text';
 import type { Passage, QAItem } from './types';
-
-/** Content words of a text: word pieces that are not stopwords. */
-export function contentWords(text: string): string[] {
-  return splitPieces(text).filter(isContentWord);
-}
 
 /** How often question-format practice follows its hop heuristic (see PracticeBuilder.questionFormat). */
 export const PRACTICE_HOP_FOLLOW = 0.9;
 /** How often it answers from the sentence that best overlaps the question (otherwise any span of the passage). */
 export const PRACTICE_READER_FOLLOW = 0.7;
 
-const ARTICLES: ReadonlySet<string> = new Set(['the', 'a', 'an']);
-
-/** A crude stem for word-overlap tests: the first four letters ("studied" ~ "study", "founded" ~ "found"). */
-function stem(word: string): string {
-  return word.slice(0, 4);
-}
-
-/** The answer's type named by a question: the content word right after "which" / "what" ("Which country …"). */
-export function answerType(question: string): string | null {
-  const pieces = splitPieces(question);
-  for (let i = 0; i + 1 < pieces.length; i++)
-    if ((pieces[i] === 'which' || pieces[i] === 'what') && isContentWord(pieces[i + 1])) return pieces[i + 1];
-  return null;
-}
-
 /** A practice query: the first content words, few enough to fit one round with its tags. */
 function queryOf(words: readonly string[], maxTurnTokens: number): string {
   return words.slice(0, Math.max(1, maxTurnTokens - 3)).join(' ');
-}
-
-/** Sentences of a passage text (split after . ! ? followed by a space and a capital or digit). */
-export function sentences(text: string): string[] {
-  return text
-    .split(/(?<=[.!?])\s+(?=[\p{Lu}\p{N}])/u)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-/**
- * Name spans in a sentence: maximal runs of capitalised words or numbers (case from the raw corpus text),
- * allowing lower-case joiners inside ("Bank of Quelaria"); punctuation ends a run. A run after a lower-case article
- * and followed by one or two lower-case words that end the clause takes them along ("is the Guyanese dollar." →
- * "Guyanese dollar"): such names are otherwise cut short ("The Boudai River flows." stays "Boudai River").
- * Returned as raw substrings.
- */
-export function nameSpans(sentence: string): string[] {
-  const raw = sentence.split(/\s+/).filter((w) => w.length > 0);
-  const words = raw.map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
-  const endsClause = (i: number) => i === raw.length - 1 || /[.,;:!?)]$/u.test(raw[i]);
-  const isLower = (w: string) => /^\p{Ll}/u.test(w);
-  const spans: string[] = [];
-  let run: string[] = [];
-  let start = 0; // index of the run's first word
-  // Sentence-initial capitals ("It", "The", "He") are not names: drop leading stopwords and lower-case joiners.
-  const trimmed = () => {
-    let a = 0;
-    let b = run.length;
-    while (a < b && (isLower(run[a]) || STOPWORDS.has(run[a].toLowerCase()))) a++;
-    while (b > a && isLower(run[b - 1])) b--;
-    return run.slice(a, b);
-  };
-  const flush = (tail: string[] = []) => {
-    const body = trimmed();
-    if (body.length) spans.push([...body, ...tail].join(' '));
-    run = [];
-  };
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (!w) {
-      flush();
-      continue;
-    }
-    if (/^[\p{Lu}\p{N}]/u.test(w)) {
-      if (!run.length) start = i;
-      run.push(w);
-    } else if (run.length && (w === 'of' || w === 'de' || w === 'la' || w === 'and')) run.push(w);
-    else {
-      const tail = run.length && start > 0 && ARTICLES.has(raw[start - 1]) ? clauseTail(i) : 0;
-      flush(words.slice(i, i + tail));
-      i += Math.max(tail - 1, 0);
-      continue;
-    }
-    if (run.length && endsClause(i)) flush();
-  }
-  flush();
-  return [...new Set(spans)];
-
-  /** 1 or 2 when words[i..] are that many lower-case content words closing the clause; else 0. */
-  function clauseTail(i: number): number {
-    for (let n = 1; n <= 2 && i + n - 1 < words.length; n++) {
-      const w = words[i + n - 1];
-      if (!w || !isLower(w) || STOPWORDS.has(w)) return 0;
-      if (endsClause(i + n - 1)) return n;
-    }
-    return 0;
-  }
 }
 
 /**
@@ -143,29 +64,8 @@ export interface Demo {
   kind: 'cloze' | 'chain' | 'question';
 }
 
-function replaceOnce(s: string, span: string, by: string): string {
-  const i = s.indexOf(span);
-  return i < 0 ? s : s.slice(0, i) + by + s.slice(i + span.length);
-}
-
 function retrieves(retriever: Retriever, query: string, id: string, topk: number): boolean {
   return retriever.search(query, topk).some((d) => d.id === id);
-}
-
-/**
- * Words the corpus also writes in lower case ("born", "the", "capital"): a capitalised run made only of such words
- * is a sentence start or a heading ("Born in …", "Its capital …"), not a name. Numbers and words only ever
- * written capitalised ("Gouzathou", "French") make a span a name. A truecasing heuristic: no word lists.
- */
-export function lowerCaseWords(passages: readonly Passage[]): Set<string> {
-  const out = new Set<string>();
-  for (const p of passages) {
-    for (const w of p.text.split(/\s+/)) {
-      const t = w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-      if (/^\p{Ll}/u.test(t)) out.add(t);
-    }
-  }
-  return out;
 }
 
 export class PracticeBuilder {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRolloutConfig } from '../../src/engine/config';
-import { PracticeBuilder, answerType } from '../../src/engine/practice';
+import { PracticeBuilder } from '../../src/engine/practice';
+import { answerType } from '../../src/engine/practice-text';
 import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import type { Passage, QAItem } from '../../src/engine/types';
