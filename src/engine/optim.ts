@@ -33,6 +33,23 @@ export function warmupLr(step: number, lr: number, warmupSteps: number): number 
   return lr * Math.min(1, (step + 1) / warmupSteps);
 }
 
+/**
+ * Σ of same-shaped tensors by pairwise adds. Not tf.addN: tfjs-backend-webgpu 4.22 binds every input of AddN to one
+ * shader, and past the device's storage-buffer limit (8 per stage by default) the pipeline is invalid — Dawn reports
+ * a validation error and the result is garbage, with no exception (a policy has ~36 variables).
+ */
+export function sumAll(ts: readonly tf.Tensor[]): tf.Tensor {
+  if (!ts.length) throw new Error('sumAll of nothing');
+  let level = [...ts];
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0];
+}
+
 export interface StepReport {
   gradNorm: number;
   lr: number;
@@ -155,8 +172,8 @@ export class AdamW {
     // over NaN can come back finite (WGSL lets implementations assume values are finite).
     const stats = tf.tidy(() =>
       tf.stack([
-        tf.addN(this.vars.map((x) => tf.sum(tf.square(grad(x))))),
-        tf.addN(this.vars.map((x) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(grads[x.name])), 'float32')))),
+        sumAll(this.vars.map((x) => tf.sum(tf.square(grad(x))))),
+        sumAll(this.vars.map((x) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(grads[x.name])), 'float32')))),
       ]),
     );
     const [sumSq, nonFinite] = await stats.data();

@@ -87,15 +87,31 @@ export class DeviceWatch {
     return this.lost;
   }
 
-  private watch(): void {
-    const device = gpuDevice();
+  /** Errors the device reported that were not out of memory (validation, internal); the first is posted once. */
+  deviceErrors = 0;
+
+  /** Watch `device` (public for the unit tests, which pass a fake). */
+  watch(device: GpuDevice | undefined = gpuDevice()): void {
     void device?.lost?.then((info) =>
       this.abandon(`the WebGPU device was lost (${info.message || info.reason || 'no reason given'})`),
     );
-    // Out of GPU memory is reported as an uncaptured GPUOutOfMemoryError; the device is of no further use.
     device?.addEventListener?.('uncapturederror', (e) => {
-      if (e.error.constructor.name === 'GPUOutOfMemoryError')
+      // Out of GPU memory is reported as an uncaptured GPUOutOfMemoryError; the device is of no further use.
+      if (e.error.constructor.name === 'GPUOutOfMemoryError') {
         this.abandon(`WebGPU ran out of memory (${e.error.message || 'no details'})`);
+        return;
+      }
+      // A validation or internal error throws nothing in tfjs: the kernel's result is silently wrong. Say so in
+      // the page, once, rather than only in the console.
+      if (this.deviceErrors++ === 0) {
+        const first = (e.error.message || 'no details').split('\n')[0];
+        this.post({
+          type: 'notice',
+          runId: this.runId(),
+          level: 'warn',
+          message: `WebGPU reported an error (${e.error.constructor.name}: ${first}); results on this device may be wrong — switch the backend to WASM to compare`,
+        });
+      }
     });
   }
 }

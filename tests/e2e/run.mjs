@@ -984,8 +984,12 @@ async function main() {
       },
     );
 
-    await check('no console errors during the run', async () => {
+    await check('no console errors and no WebGPU device error during the run', async () => {
       if (consoleErrors.size) throw new Error([...consoleErrors].join(' | '));
+      // A WebGPU validation error throws nothing in tfjs (the kernel's result is silently wrong) and Chromium logs it
+      // in the worker, out of reach here; the worker's DeviceWatch turns the first one into a notice on the page.
+      const deviceError = (await page.textContent('body'))?.match(/WebGPU reported an error[^\n]*/);
+      if (deviceError) throw new Error(deviceError[0]);
     });
     log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s in all)`);
   } catch (e) {

@@ -74,3 +74,51 @@ group('DeviceWatch.dropsError', () => {
     expect(posted[0]).toMatchObject({ type: 'device-lost', message: /^WebGPU ran out of memory/ });
   });
 });
+
+group('DeviceWatch on a device', () => {
+  type Listener = (e: { error: { constructor: { name: string }; message: string } }) => void;
+  function fakeDevice() {
+    const listeners: Listener[] = [];
+    const device: GpuDevice = { addEventListener: (_t, f) => listeners.push(f) };
+    const fire = (error: { constructor: { name: string }; message: string }) =>
+      listeners.forEach((f) => f({ error }));
+    return { device, fire };
+  }
+  class GPUValidationError {
+    constructor(readonly message: string) {}
+  }
+  class GPUOutOfMemoryError {
+    constructor(readonly message: string) {}
+  }
+
+  it('posts the first validation error once, naming it, and keeps the device', () => {
+    const { watch, posted } = watchOn('webgpu');
+    const { device, fire } = fakeDevice();
+    watch.watch(device);
+    fire(
+      new GPUValidationError('The number of storage buffers (37) exceeds the limit (8).\n - While calling …'),
+    );
+    fire(new GPUValidationError('[Invalid CommandBuffer] is invalid due to a previous error.'));
+    expect(watch.deviceErrors).toBe(2);
+    expect(watch.lost).toBe(false);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ type: 'notice', runId: 7, level: 'warn' });
+    const message = (posted[0] as { message: string }).message;
+    expect(message).toContain(
+      'GPUValidationError: The number of storage buffers (37) exceeds the limit (8).',
+    );
+    expect(message).not.toContain('While calling');
+  });
+
+  it('gives the device up on an out-of-memory error instead', () => {
+    const { watch, posted } = watchOn('webgpu');
+    const { device, fire } = fakeDevice();
+    watch.watch(device);
+    fire(new GPUOutOfMemoryError('buffer allocation failed'));
+    expect(watch.lost).toBe(true);
+    expect(watch.deviceErrors).toBe(0);
+    expect(posted).toEqual([
+      { type: 'device-lost', runId: 7, message: 'WebGPU ran out of memory (buffer allocation failed)' },
+    ]);
+  });
+});
