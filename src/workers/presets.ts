@@ -20,7 +20,7 @@ export interface Preset {
 /**
  * The browser's starting point: the engine's defaults (8 questions × G = 8 per step), with held-out EM every 10
  * steps. Smaller steps (4 × 4) were the default until a real GPU showed they do not learn: on an H200 through Dawn,
- * 60 of them took world's held-out EM from 0.150 to 0.107 while KL drifted to 0.59; the engine's steps took it to
+ * 60 of them took world's held-out EM from 0.150 to 0.107 while KL drifted to 0.63; the engine's steps took it to
  * 0.177 in 120 steps (2.8 min), and countries from 0.152 to 0.280 in 150 (3.8 min) (docs/experiments.md §2.13).
  */
 const BROWSER: Partial<BrowserSettings> = { evalEvery: 10 };
