@@ -1,13 +1,20 @@
 /**
- * AdamW on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend for a policy-sized
- * list of variables (more than the 8 storage buffers a shader stage may bind), and the device reports no error:
- * tfjs-backend-webgpu's AddN over ~36 inputs made an invalid pipeline, which Dawn reports without tfjs throwing.
+ * Training on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter): AdamW agrees with the CPU backend for a
+ * policy-sized list of variables (more than the 8 storage buffers a shader stage may bind), and a GRPO step
+ * leaves the tensor count flat — with no error reported by the device in the whole file. A device error
+ * throws nothing in tfjs (tfjs-backend-webgpu's AddN over ~36 inputs made an invalid pipeline, and the optimiser
+ * read a garbage norm), so the file listens for them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create, globals } from 'webgpu';
+import { defaultGrpoConfig, defaultRolloutConfig } from '../../src/engine/config';
 import { AdamW, ADAMW_DEFAULTS, sumAll } from '../../src/engine/optim';
+import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
+import { buildTokenizer, newPolicy } from '../../src/engine/session';
+import { GrpoTrainer } from '../../src/engine/trainer';
+import type { Passage, QAItem } from '../../src/engine/types';
 
 const errors: string[] = [];
 
@@ -55,5 +62,43 @@ describe('AdamW on webgpu', () => {
     expect(Math.abs(gpu.report.gradNorm - cpu.report.gradNorm)).toBeLessThan(1e-3 * cpu.report.gradNorm);
     expect(Math.max(...gpu.values.map((x, i) => Math.abs(x - cpu.values[i])))).toBeLessThan(1e-4);
     expect(Math.abs(gpu.sum - cpu.sum)).toBeLessThan(1e-4);
+  });
+});
+
+describe('GRPO on webgpu', () => {
+  it('a step (rollout, reference, update) leaves the tensor count flat, with no device error', async () => {
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    const corpus: Passage[] = ['Ostrel', 'Zel', 'Brelle', 'Carn'].map((c, i) => ({
+      id: `${i}`,
+      title: c,
+      text: `${c} is a town on the river.`,
+      contents: `"${c}"\n${c} is a town on the river.`,
+    }));
+    const items: QAItem[] = corpus.map((p, i) => ({
+      id: `q${i}`,
+      question: `Where is ${p.title}?`,
+      golden_answers: [p.title],
+    }));
+    const tokenizer = buildTokenizer({ corpus, train: items, test: [] });
+    const policy = newPolicy(tokenizer, 1, { dModel: 16, nHeads: 2, nLayers: 2, contextLen: 64 });
+    const grpo = { ...defaultGrpoConfig(), groupSize: 4, questionsPerStep: 2, warmupSteps: 0 };
+    const rollout = { ...defaultRolloutConfig(), maxTurns: 1, maxTurnTokens: 4, maxObsTokens: 12, topk: 1 };
+    const trainer = new GrpoTrainer(
+      policy,
+      tokenizer,
+      new Retriever(corpus),
+      items,
+      grpo,
+      rollout,
+      new Rng(3),
+    );
+    await trainer.step(); // warm-up: the optimiser's moments, cached constants
+    const flat = tf.memory().numTensors;
+    const { metrics } = await trainer.step();
+    expect(Number.isFinite(metrics.kl)).toBe(true);
+    expect(metrics.skippedUpdates).toBe(0);
+    expect(tf.memory().numTensors).toBe(flat);
+    trainer.dispose();
+    policy.dispose();
   });
 });
