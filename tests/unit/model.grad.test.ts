@@ -70,15 +70,16 @@ async function setEntry(v: tf.Variable, index: number, value: number): Promise<n
 afterAll(() => forceEmbeddingGradRoute(null));
 
 describe('finite-difference gradient check (cpu)', () => {
-  for (const [route, tags] of [
-    ['segment', true],
-    ['scatter', true],
-    ['segment', false],
+  for (const [route, tags, keyContext] of [
+    ['segment', true, 1],
+    ['scatter', true, 1],
+    ['segment', false, 1],
+    ['segment', true, 3],
   ] as const) {
-    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags})`, async () => {
+    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags}, keyContext=${keyContext})`, async () => {
       await tf.setBackend('cpu');
       forceEmbeddingGradRoute(route);
-      const p = Policy.create(tags ? cfg : { ...cfg, tagSpans: undefined }, 1);
+      const p = Policy.create({ ...cfg, tagSpans: tags ? cfg.tagSpans : undefined, keyContext }, 1);
       roughen(p, 2);
       const tok = tokens(3, 2, 10, 8); // ids < 8 → repeats, so the copy head has targets
       const grads = tf.tidy(() => tf.variableGrads(() => loss(p, tok)).grads);
@@ -92,6 +93,12 @@ describe('finite-difference gradient check (cpu)', () => {
         ['ptr.w_gate', 3],
         ['l0.w_qkv', 11],
         ['pos_emb', 2 * cfg.dModel + 3],
+        ...(keyContext === 3
+          ? ([
+              ['ptr.wk_e2', 21],
+              ['ptr.wk_e3', 6],
+            ] as [string, number][])
+          : []),
         ...(tags
           ? ([
               ['tag_emb', 0 * cfg.dModel + 4], // outside

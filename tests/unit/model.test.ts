@@ -161,16 +161,23 @@ function taggedRows(rng: Rng, B: number, T: number): number[][] {
 }
 
 describe('cached decoding matches scoreTokens', () => {
-  for (const [pointer, copyFrom, tagSpans] of [
-    [true, undefined, undefined],
-    [false, undefined, undefined],
-    [true, 4, undefined],
-    [true, 4, SPANS],
-    [false, undefined, SPANS],
+  for (const [pointer, copyFrom, tagSpans, keyContext] of [
+    [true, undefined, undefined, undefined],
+    [false, undefined, undefined, undefined],
+    [true, 4, undefined, undefined],
+    [true, 4, SPANS, undefined],
+    [false, undefined, SPANS, undefined],
+    [true, 4, SPANS, 3],
   ] as const) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans})`, async () => {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
-      const cfg = small({ pointer, vocabSize: tagSpans ? 16 : 12, copyFrom, tagSpans: tagSpans?.slice() });
+      const cfg = small({
+        pointer,
+        vocabSize: tagSpans ? 16 : 12,
+        copyFrom,
+        tagSpans: tagSpans?.slice(),
+        keyContext,
+      });
       const p = Policy.create(cfg, 7);
       roughen(p, 8);
       const B = 4;
@@ -276,6 +283,20 @@ describe('tags are never copied (copyFrom)', () => {
       }
     tf.dispose([t, dev.logp, dev.entropy, host.logp, host.entropy]);
     state.dispose();
+    p.dispose();
+  });
+});
+
+describe('keyContext', () => {
+  it('rejects values outside 1..4 and adds one key weight per extra previous token', () => {
+    for (const bad of [0, 5, 1.5])
+      expect(() => Policy.create(small({ keyContext: bad }), 1)).toThrow(/keyContext/);
+    const p = Policy.create(small({ keyContext: 3 }), 1);
+    expect(p.paramNames.filter((n) => n.startsWith('ptr.wk_e'))).toEqual([
+      'ptr.wk_e',
+      'ptr.wk_e2',
+      'ptr.wk_e3',
+    ]);
     p.dispose();
   });
 });

@@ -36,6 +36,21 @@ export interface ModelConfig {
    * tag outside it. Omitted: no such input and no `tag_emb` weight (checkpoints from before this field).
    */
   tagSpans?: [number, number][];
+  /**
+   * How many previous tokens' embeddings enter each copy-head key (pointer only): the key of position j adds
+   * e(x_{j−1}) W_e1 + … + e(x_{j−K}) W_eK to its hidden state's term, so "copy the words after `currency is the`"
+   * is a direct match of the query against the words before a span, not something two layers must learn to route.
+   * Omitted: 1 (checkpoints from before this field; weights `ptr.wk_e`, then `ptr.wk_e2` … `ptr.wk_eK`).
+   */
+  keyContext?: number;
+}
+
+/** Most previous tokens a copy-head key may read. */
+export const MAX_KEY_CONTEXT = 4;
+
+/** Previous tokens in each copy-head key (1 when the field is omitted). */
+export function keyContext(cfg: ModelConfig): number {
+  return cfg.keyContext ?? 1;
 }
 
 /** Scale of a name's fixed random input embedding (common words start at 0.02 and are learned). */
@@ -78,6 +93,14 @@ export function validateConfig(cfg: ModelConfig): void {
     throw new Error(`ModelConfig.copyFrom must be a non-negative integer, got ${String(cfg.copyFrom)}`);
   }
   if (cfg.tagSpans !== undefined) validateTagSpans(cfg.tagSpans, cfg.vocabSize);
+  if (
+    cfg.keyContext !== undefined &&
+    (!Number.isInteger(cfg.keyContext) || cfg.keyContext < 1 || cfg.keyContext > MAX_KEY_CONTEXT)
+  ) {
+    throw new Error(
+      `ModelConfig.keyContext must be an integer from 1 to ${MAX_KEY_CONTEXT}, got ${String(cfg.keyContext)}`,
+    );
+  }
   if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
     throw new Error(
       'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',

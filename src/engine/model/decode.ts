@@ -9,7 +9,7 @@
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, chunkBuckets, firstCopyId, headDim, pointerDim } from './config';
+import { type ModelConfig, chunkBuckets, firstCopyId, headDim, keyContext, pointerDim } from './config';
 import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { slotWrite, slotWriteAvailable } from '../wasm-kernels';
 import { mlp } from './forward';
@@ -75,8 +75,8 @@ export interface FeedRow {
 interface ChunkInputs {
   S: number;
   ids: Int32Array; // [B·S]
-  prevIds: Int32Array; // [B·S] token before each slot (for the pointer keys)
-  prevOk: Float32Array; // [B·S] 0 at position 0 (no previous token)
+  prevIds: Int32Array[]; // [keyContext][B·S] token o slots before each slot (for the pointer keys)
+  prevOk: Float32Array[]; // [keyContext][B·S] 0 where position − o < 0 (no such token)
   pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
   tags: Int32Array; // [B·S] tag state after each slot's token (0 on padding; cfg.tagSpans only)
   tagEnd: Int32Array; // [B] tag state after the row's last fed token (committed with the lengths)
@@ -123,8 +123,8 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   const c: ChunkInputs = {
     S,
     ids: new Int32Array(B * S),
-    prevIds: new Int32Array(B * S),
-    prevOk: new Float32Array(B * S),
+    prevIds: Array.from({ length: keyContext(state.cfg) }, () => new Int32Array(B * S)),
+    prevOk: Array.from({ length: keyContext(state.cfg) }, () => new Float32Array(B * S)),
     pos: new Int32Array(B * S),
     tags: new Int32Array(B * S),
     tagEnd: Int32Array.from(state.tagStates),
@@ -146,8 +146,11 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       const k = row * S + i;
       const p = len + i;
       c.ids[k] = tokens[i];
-      c.prevIds[k] = p > 0 ? (i > 0 ? tokens[i - 1] : state.tokens[row * C + p - 1]) : 0;
-      c.prevOk[k] = p > 0 ? 1 : 0;
+      // state.tokens already holds this row's earlier tokens, those of this chunk included (written below)
+      for (let o = 1; o <= c.prevIds.length; o++) {
+        c.prevIds[o - 1][k] = p >= o ? state.tokens[row * C + p - o] : 0;
+        c.prevOk[o - 1][k] = p >= o ? 1 : 0;
+      }
       c.write[k] = 1;
       c.writeIdx[row * C + p] = C + i;
       state.tokens[row * C + p] = tokens[i];
@@ -296,10 +299,13 @@ export function feedTensors(
   if (!cfg.pointer || !state.pkCache) return { out: pv, k, v, pk: null };
 
   const P = pointerDim(cfg);
-  const ePrev = tf
-    .gather(w.tok_emb, tf.tensor2d(c.prevIds, [B, S], 'int32'))
-    .mul(tf.tensor3d(c.prevOk, [B, S, 1])); // [B, S, D]
-  const pkNew = linear(hf, w['ptr.wk_h']).add(linear(ePrev, w['ptr.wk_e'])); // [B, S, P]
+  let pkNew = linear(hf, w['ptr.wk_h']); // [B, S, P]
+  c.prevIds.forEach((ids, i) => {
+    const ePrev = tf
+      .gather(w.tok_emb, tf.tensor2d(ids, [B, S], 'int32'))
+      .mul(tf.tensor3d(c.prevOk[i], [B, S, 1])); // [B, S, D]: e(x_{j−o}), o = i + 1
+    pkNew = pkNew.add(linear(ePrev, w[i === 0 ? 'ptr.wk_e' : `ptr.wk_e${i + 1}`])); // [B, S, P]
+  });
   const pk = one?.slots
     ? slotWrite(state.pkCache, pkNew.reshape([B, 1, P]), one.slots, 1) // [B, C, P]
     : one

@@ -16,7 +16,7 @@
  * Without the pointer it is the plain softmax entropy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, firstCopyId, headDim, pointerDim } from './config';
+import { type ModelConfig, firstCopyId, headDim, keyContext, pointerDim } from './config';
 import {
   NEG_BIG,
   causalMask,
@@ -192,7 +192,8 @@ function pointerTerms(
 ): { logCopy: tf.Tensor; entA: tf.Tensor; logG: tf.Tensor; log1mG: tf.Tensor } {
   const [B, T] = tokens.shape;
   const q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
-  const k = linear(hf, w['ptr.wk_h']).add(linear(shiftRight(emb), w['ptr.wk_e'])); // [B, T, P]
+  let k = linear(hf, w['ptr.wk_h']).add(linear(shiftRight(emb), w['ptr.wk_e'])); // [B, T, P]
+  for (let o = 2; o <= keyContext(cfg); o++) k = k.add(linear(shiftRight(emb, o), w[`ptr.wk_e${o}`])); // x_{j−o}
   const copyFrom = firstCopyId(cfg);
   let s = mm(q, swapLast(k))
     .mul(1 / Math.sqrt(pointerDim(cfg)))

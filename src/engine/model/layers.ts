@@ -145,10 +145,10 @@ export function causalMask(T: number): tf.Tensor2D {
   return tf.tensor2d(m, [T, T]);
 }
 
-/** x[:, t] ← x[:, t-1] along axis 1, zeros at t = 0: [B, T, ...]. */
-export function shiftRight(x: tf.Tensor): tf.Tensor {
+/** x[:, t] ← x[:, t − by] along axis 1, zeros for t < by: [B, T, ...]. */
+export function shiftRight(x: tf.Tensor, by = 1): tf.Tensor {
   const pad: [number, number][] = x.shape.map(() => [0, 0] as [number, number]);
-  pad[1] = [1, 0];
+  pad[1] = [by, 0];
   const size = x.shape.slice();
   return tf.pad(x, pad).slice(
     x.shape.map(() => 0),

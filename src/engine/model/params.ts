@@ -8,13 +8,14 @@
  *   per layer l: l{l}.ln1_g/b [D], l{l}.w_qkv [D, 3D], l{l}.b_qkv [3D], l{l}.w_o [D, D], l{l}.b_o [D],
  *                l{l}.ln2_g/b [D], l{l}.w_1 [D, F], l{l}.b_1 [F], l{l}.w_2 [F, D], l{l}.b_2 [D]
  *   lnf_g/b [D]
- *   pointer only: ptr.wq_h [D, P], ptr.wq_e [D, P], ptr.wk_h [D, P], ptr.wk_e [D, P], ptr.w_gate [D, 1], ptr.b_gate [1]
+ *   pointer only: ptr.wq_h [D, P], ptr.wq_e [D, P], ptr.wk_h [D, P], ptr.wk_e [D, P], ptr.w_gate [D, 1], ptr.b_gate [1],
+ *     then ptr.wk_e2 … ptr.wk_eK [D, P] for keyContext K ≥ 2
  *   tagSpans only: tag_emb [S, D] (S = spans + 1 tag states; last, so every other weight draws the same initial
  *   values from a seed as without it)
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { type ModelConfig, pointerDim } from './config';
+import { keyContext, type ModelConfig, pointerDim } from './config';
 import { tagStateCount } from './tagstate';
 
 export type InitKind = 'normal' | 'ones' | 'zeros';
@@ -68,6 +69,7 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
       n('ptr.w_gate', [D, 1]),
       c('ptr.b_gate', [1], 'zeros'),
     );
+    for (let o = 2; o <= keyContext(cfg); o++) specs.push(n(`ptr.wk_e${o}`, [D, P]));
   }
   if (cfg.tagSpans) specs.push(n('tag_emb', [tagStateCount(cfg), D], 0.01)); // small, like pos_emb
   return specs;
