@@ -1,7 +1,7 @@
 /**
  * The policy on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend:
  * scoreTokens log-probs (tag states from device and from host ids), a gradient (token and tag-state embeddings
- * included) and one feed() distribution.
+ * included) and one feed() distribution, with copy keys over three previous tokens.
  * Fails — does not skip — when no adapter exists.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +18,7 @@ const cfg: ModelConfig = {
   contextLen: 32,
   ffMult: 2,
   pointer: true,
+  keyContext: 3,
   // think 4/5, search 6/7, information 8/9, answer 10/11: the rows below (ids < 15) hold all of them
   tagSpans: [
     [4, 5],
@@ -71,6 +72,7 @@ async function runOn(backend: string) {
     tagGrad: await gradOf('tag_emb'),
     embGrad: await gradOf('tok_emb'),
     ptrGrad: await gradOf('ptr.wk_e'),
+    ptr3Grad: await gradOf('ptr.wk_e3'),
     qkvGrad: await gradOf('l0.w_qkv'),
     probs: [] as number[],
   };
@@ -107,6 +109,8 @@ describe('webgpu backend', () => {
     expect(cpu.tagGrad.some((g) => g !== 0)).toBe(true);
     expect(maxAbsDiff(gpu.embGrad, cpu.embGrad)).toBeLessThan(1e-3);
     expect(maxAbsDiff(gpu.ptrGrad, cpu.ptrGrad)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(gpu.ptr3Grad, cpu.ptr3Grad)).toBeLessThan(1e-3);
+    expect(cpu.ptr3Grad.some((g) => g !== 0)).toBe(true);
     expect(maxAbsDiff(gpu.qkvGrad, cpu.qkvGrad)).toBeLessThan(1e-3);
     expect(maxAbsDiff(gpu.probs, cpu.probs)).toBeLessThan(1e-4);
     expect(cpu.embGrad.some((g) => g !== 0)).toBe(true);

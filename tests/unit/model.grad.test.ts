@@ -137,7 +137,7 @@ describe('wasm backend', () => {
     const run = async (backend: string) => {
       expect(await tf.setBackend(backend)).toBe(true);
       if (backend === 'wasm') installWasmSliceKernels(); // the fast path: batched matmuls split into 2-D ones
-      const p = Policy.create(cfg, 5);
+      const p = Policy.create({ ...cfg, keyContext: 3 }, 5);
       const tok = tokens(6, 3, 12, cfg.vocabSize);
       const hostIds = (await tok.array()).flat();
       const before = tf.memory().numTensors;
@@ -175,7 +175,7 @@ describe('wasm backend', () => {
     ); // every fourth token a tag: the tag states change within and across feeds
     const decode = async (backend: string) => {
       expect(await tf.setBackend(backend)).toBe(true);
-      const p = Policy.create({ ...cfg, contextLen: 64, vocabSize: 60 }, 9);
+      const p = Policy.create({ ...cfg, contextLen: 64, vocabSize: 60, keyContext: 3 }, 9);
       const st = p.startDecode(B);
       const out: number[][] = [];
       out.push(
