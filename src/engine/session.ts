@@ -63,7 +63,7 @@ export const TAG_SPANS: readonly (readonly [number, number])[] = [
 /**
  * Previous tokens in a new policy's copy-head keys (ModelConfig.keyContext). Three: the span after "currency is the"
  * or "capital of" is found by matching those words, which two layers did not learn to route (docs/experiments.md
- * §2.14: held-out EM 0.237 → 0.373 on world, 0.292 → 0.407 on countries, same seed; two-hop questions learned).
+ * §2.14: mean held-out EM of 3 seeds, world 0.246 → 0.332, countries 0.333 → 0.351; two-hop EM up on both).
  */
 export const KEY_CONTEXT = 3;
 
