@@ -49,6 +49,8 @@ async function singleThreadedWasm(): Promise<void> {
 export class DeviceWatch {
   /** Given up: the page restarts on another backend; failures of the lost device are expected. */
   lost = false;
+  /** Errors the device reported that were not out of memory (validation, internal); the first is posted once. */
+  deviceErrors = 0;
 
   constructor(
     private readonly post: (m: FromWorker) => void,
@@ -86,9 +88,6 @@ export class DeviceWatch {
       this.abandon(`WebGPU ran out of memory (${message})`);
     return this.lost;
   }
-
-  /** Errors the device reported that were not out of memory (validation, internal); the first is posted once. */
-  deviceErrors = 0;
 
   /** Watch `device` (public for the unit tests, which pass a fake). */
   watch(device: GpuDevice | undefined = gpuDevice()): void {

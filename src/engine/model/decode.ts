@@ -14,7 +14,7 @@ import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { slotWrite, slotWriteAvailable } from '../wasm-kernels';
 import { mlp } from './forward';
 import { nextTagState, tagTransitions } from './tagstate';
-import type { Weights } from './params';
+import { keyWeightName, type Weights } from './params';
 
 export class DecodeState {
   /** Tokens already in each row's cache (= position of the next token). */
@@ -304,7 +304,7 @@ export function feedTensors(
     const ePrev = tf
       .gather(w.tok_emb, tf.tensor2d(ids, [B, S], 'int32'))
       .mul(tf.tensor3d(c.prevOk[i], [B, S, 1])); // [B, S, D]: e(x_{j−o}), o = i + 1
-    pkNew = pkNew.add(linear(ePrev, w[i === 0 ? 'ptr.wk_e' : `ptr.wk_e${i + 1}`])); // [B, S, P]
+    pkNew = pkNew.add(linear(ePrev, w[keyWeightName(i + 1)])); // [B, S, P]
   });
   const pk = one?.slots
     ? slotWrite(state.pkCache, pkNew.reshape([B, 1, P]), one.slots, 1) // [B, C, P]

@@ -34,7 +34,7 @@ import {
 } from './layers';
 import { tagEmbedding } from './tagstate';
 import { vocabLseEntropy } from './vocabhead';
-import type { Weights } from './params';
+import { keyWeightName, type Weights } from './params';
 
 /** Multi-head causal self-attention over full rows. h: [B, T, D], mask: [T, T] additive. */
 function selfAttention(w: Weights, l: number, cfg: ModelConfig, h: tf.Tensor, mask: tf.Tensor): tf.Tensor {
@@ -192,8 +192,8 @@ function pointerTerms(
 ): { logCopy: tf.Tensor; entA: tf.Tensor; logG: tf.Tensor; log1mG: tf.Tensor } {
   const [B, T] = tokens.shape;
   const q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
-  let k = linear(hf, w['ptr.wk_h']).add(linear(shiftRight(emb), w['ptr.wk_e'])); // [B, T, P]
-  for (let o = 2; o <= keyContext(cfg); o++) k = k.add(linear(shiftRight(emb, o), w[`ptr.wk_e${o}`])); // x_{j−o}
+  let k = linear(hf, w['ptr.wk_h']); // [B, T, P]
+  for (let o = 1; o <= keyContext(cfg); o++) k = k.add(linear(shiftRight(emb, o), w[keyWeightName(o)])); // x_{j−o}
   const copyFrom = firstCopyId(cfg);
   let s = mm(q, swapLast(k))
     .mul(1 / Math.sqrt(pointerDim(cfg)))

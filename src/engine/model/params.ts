@@ -18,6 +18,11 @@ import { Rng } from '../rng';
 import { keyContext, type ModelConfig, pointerDim } from './config';
 import { tagStateCount } from './tagstate';
 
+/** The copy-head key weight for the token `o` positions back: `ptr.wk_e` (o = 1), then `ptr.wk_e2` … `ptr.wk_eK`. */
+export function keyWeightName(o: number): string {
+  return o === 1 ? 'ptr.wk_e' : `ptr.wk_e${o}`;
+}
+
 export type InitKind = 'normal' | 'ones' | 'zeros';
 
 export interface ParamSpec {
@@ -69,7 +74,7 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
       n('ptr.w_gate', [D, 1]),
       c('ptr.b_gate', [1], 'zeros'),
     );
-    for (let o = 2; o <= keyContext(cfg); o++) specs.push(n(`ptr.wk_e${o}`, [D, P]));
+    for (let o = 2; o <= keyContext(cfg); o++) specs.push(n(keyWeightName(o), [D, P]));
   }
   if (cfg.tagSpans) specs.push(n('tag_emb', [tagStateCount(cfg), D], 0.01)); // small, like pos_emb
   return specs;
