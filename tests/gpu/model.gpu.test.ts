@@ -1,7 +1,8 @@
 /**
  * The policy on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend:
  * scoreTokens log-probs (tag states from device and from host ids), a gradient (token and tag-state embeddings
- * included) and one feed() distribution, with copy keys over three previous tokens.
+ * included) and one feed() distribution, with copy keys over three previous and two following tokens and the
+ * question pool in the copy query, and a gate that reads what the copy head points at.
  * Fails — does not skip — when no adapter exists.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -19,6 +20,10 @@ const cfg: ModelConfig = {
   ffMult: 2,
   pointer: true,
   keyContext: 3,
+  keyAhead: 2,
+  queryPool: true,
+  copyGate: true,
+  commonVocab: 12, // ids 12–14 are names (fixed embeddings, copied only)
   // think 4/5, search 6/7, information 8/9, answer 10/11: the rows below (ids < 15) hold all of them
   tagSpans: [
     [4, 5],

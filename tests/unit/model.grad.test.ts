@@ -70,16 +70,31 @@ async function setEntry(v: tf.Variable, index: number, value: number): Promise<n
 afterAll(() => forceEmbeddingGradRoute(null));
 
 describe('finite-difference gradient check (cpu)', () => {
-  for (const [route, tags, keyContext] of [
-    ['segment', true, 1],
-    ['scatter', true, 1],
-    ['segment', false, 1],
-    ['segment', true, 3],
+  for (const [route, tags, keyContext, keyAhead, queryPool, copyGate] of [
+    ['segment', true, 1, 0, false, false],
+    ['scatter', true, 1, 0, false, false],
+    ['segment', false, 1, 0, false, false],
+    ['segment', true, 3, 0, false, false],
+    ['segment', true, 3, 2, true, true],
+    ['segment', true, 1, 0, false, true],
+    ['segment', true, 1, 2, false, false],
+    ['segment', true, 1, 0, true, false],
   ] as const) {
-    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags}, keyContext=${keyContext})`, async () => {
+    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate})`, async () => {
       await tf.setBackend('cpu');
       forceEmbeddingGradRoute(route);
-      const p = Policy.create({ ...cfg, tagSpans: tags ? cfg.tagSpans : undefined, keyContext }, 1);
+      const p = Policy.create(
+        {
+          ...cfg,
+          tagSpans: tags ? cfg.tagSpans : undefined,
+          keyContext,
+          keyAhead,
+          queryPool,
+          copyGate,
+          commonVocab: copyGate ? 7 : undefined, // id 7 is a name: the gate's name share varies
+        },
+        1,
+      );
       roughen(p, 2);
       const tok = tokens(3, 2, 10, 8); // ids < 8 → repeats, so the copy head has targets
       const grads = tf.tidy(() => tf.variableGrads(() => loss(p, tok)).grads);
@@ -99,6 +114,19 @@ describe('finite-difference gradient check (cpu)', () => {
               ['ptr.wk_e3', 6],
             ] as [string, number][])
           : []),
+        ...(keyAhead === 2
+          ? ([
+              ['ptr.wk_a1', 9],
+              ['ptr.wk_a2', 30],
+            ] as [string, number][])
+          : []),
+        ...(queryPool ? ([['ptr.wq_q', 13]] as [string, number][]) : []),
+        ...(copyGate
+          ? ([
+              ['ptr.w_gate_c', 5],
+              ['ptr.w_gate_c', cfg.dModel], // the name share's weight
+            ] as [string, number][])
+          : []),
         ...(tags
           ? ([
               ['tag_emb', 0 * cfg.dModel + 4], // outside
@@ -107,18 +135,23 @@ describe('finite-difference gradient check (cpu)', () => {
             ] as [string, number][])
           : []),
       ];
-      const eps = 1e-2;
+      // Central differences at three step sizes: a ReLU kink within ±ε of the probed value spoils the larger ones
+      // (measured: a smaller one then agrees to <1%), so the check passes when any agrees.
       for (const [name, idx] of probes) {
         const v = byName.get(name)!;
         const analytic = (await grads[v.name].data())[idx];
         const old = await setEntry(v, idx, 0);
-        await setEntry(v, idx, old + eps);
-        const up = await lossValue(p, tok);
-        await setEntry(v, idx, old - eps);
-        const down = await lossValue(p, tok);
+        const numeric: number[] = [];
+        for (const eps of [1e-2, 5e-3, 2e-3]) {
+          await setEntry(v, idx, old + eps);
+          const up = await lossValue(p, tok);
+          await setEntry(v, idx, old - eps);
+          const down = await lossValue(p, tok);
+          numeric.push((up - down) / (2 * eps));
+        }
         await setEntry(v, idx, old);
-        const numeric = (up - down) / (2 * eps);
-        expect(Math.abs(numeric - analytic), `${name}[${idx}] fd=${numeric} ad=${analytic}`).toBeLessThan(
+        const err = Math.min(...numeric.map((x) => Math.abs(x - analytic)));
+        expect(err, `${name}[${idx}] fd=${numeric.join(' / ')} ad=${analytic}`).toBeLessThan(
           2e-3 + 2e-2 * Math.abs(analytic),
         );
       }
@@ -137,7 +170,10 @@ describe('wasm backend', () => {
     const run = async (backend: string) => {
       expect(await tf.setBackend(backend)).toBe(true);
       if (backend === 'wasm') installWasmSliceKernels(); // the fast path: batched matmuls split into 2-D ones
-      const p = Policy.create({ ...cfg, keyContext: 3 }, 5);
+      const p = Policy.create(
+        { ...cfg, keyContext: 3, keyAhead: 2, queryPool: true, copyGate: true, commonVocab: 14 },
+        5,
+      );
       const tok = tokens(6, 3, 12, cfg.vocabSize);
       const hostIds = (await tok.array()).flat();
       const before = tf.memory().numTensors;
@@ -175,7 +211,19 @@ describe('wasm backend', () => {
     ); // every fourth token a tag: the tag states change within and across feeds
     const decode = async (backend: string) => {
       expect(await tf.setBackend(backend)).toBe(true);
-      const p = Policy.create({ ...cfg, contextLen: 64, vocabSize: 60, keyContext: 3 }, 9);
+      const p = Policy.create(
+        {
+          ...cfg,
+          contextLen: 64,
+          vocabSize: 60,
+          keyContext: 3,
+          keyAhead: 2,
+          queryPool: true,
+          copyGate: true,
+          commonVocab: 40,
+        },
+        9,
+      );
       const st = p.startDecode(B);
       const out: number[][] = [];
       out.push(

@@ -161,15 +161,18 @@ function taggedRows(rng: Rng, B: number, T: number): number[][] {
 }
 
 describe('cached decoding matches scoreTokens', () => {
-  for (const [pointer, copyFrom, tagSpans, keyContext] of [
-    [true, undefined, undefined, undefined],
-    [false, undefined, undefined, undefined],
-    [true, 4, undefined, undefined],
-    [true, 4, SPANS, undefined],
-    [false, undefined, SPANS, undefined],
-    [true, 4, SPANS, 3],
+  for (const [pointer, copyFrom, tagSpans, keyContext, keyAhead, queryPool, copyGate] of [
+    [true, undefined, undefined, undefined, undefined, undefined, undefined],
+    [false, undefined, undefined, undefined, undefined, undefined, undefined],
+    [true, 4, undefined, undefined, undefined, undefined, undefined],
+    [true, 4, SPANS, undefined, undefined, undefined, undefined],
+    [false, undefined, SPANS, undefined, undefined, undefined, undefined],
+    [true, 4, SPANS, 3, undefined, undefined, undefined],
+    [true, 4, SPANS, 3, 2, true, true],
+    [true, undefined, undefined, undefined, 3, true, undefined],
+    [true, 4, SPANS, undefined, undefined, undefined, true],
   ] as const) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext})`, async () => {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
       const cfg = small({
         pointer,
@@ -177,6 +180,10 @@ describe('cached decoding matches scoreTokens', () => {
         copyFrom,
         tagSpans: tagSpans?.slice(),
         keyContext,
+        keyAhead,
+        queryPool,
+        copyGate,
+        commonVocab: copyGate ? 10 : undefined, // names: ids ≥ 10, so the gate's name share varies
       });
       const p = Policy.create(cfg, 7);
       roughen(p, 8);
@@ -298,6 +305,25 @@ describe('keyContext', () => {
       'ptr.wk_e3',
     ]);
     p.dispose();
+  });
+});
+
+describe('keyAhead, queryPool and copyGate', () => {
+  it('reject bad values, add one weight per token ahead, one for the pool and one for the gate, and keep earlier weights', async () => {
+    for (const bad of [-1, 4, 0.5])
+      expect(() => Policy.create(small({ keyAhead: bad }), 1)).toThrow(/keyAhead/);
+    expect(() => Policy.create(small({ queryPool: 1 as unknown as boolean }), 1)).toThrow(/queryPool/);
+    expect(() => Policy.create(small({ copyGate: 'yes' as unknown as boolean }), 1)).toThrow(/copyGate/);
+    const p = Policy.create(small({ keyAhead: 2, queryPool: true, copyGate: true }), 1);
+    expect(p.paramNames.slice(-4)).toEqual(['ptr.wk_a1', 'ptr.wk_a2', 'ptr.wq_q', 'ptr.w_gate_c']);
+    // the new weights come last: every other weight starts as it would without them
+    const plain = Policy.create(small(), 1);
+    const a = await p.serialize();
+    const b = await plain.serialize();
+    expect(a.weights.slice(0, b.weights.length).map((w) => Array.from(w.data))).toEqual(
+      b.weights.map((w) => Array.from(w.data)),
+    );
+    [p, plain].forEach((x) => x.dispose());
   });
 });
 

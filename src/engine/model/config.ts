@@ -43,10 +43,41 @@ export interface ModelConfig {
    * Omitted: 1 (checkpoints from before this field; weights `ptr.wk_e`, then `ptr.wk_e2` … `ptr.wk_eK`).
    */
   keyContext?: number;
+  /**
+   * How many following tokens' embeddings enter each copy-head key (pointer only): the key of position j also adds
+   * e(x_{j+1}) A_1 + … + e(x_{j+N}) A_N, each term only once x_{j+a} has been read (j + a ≤ the query's position),
+   * so "Shikra Zasho founded …" can be found from "founded" after the span, not only from words before it.
+   * Omitted: 0 (weights `ptr.wk_a1` … `ptr.wk_aN`).
+   */
+  keyAhead?: number;
+  /**
+   * The copy-head query also reads the question (pointer only): the mean embedding of the words read so far outside
+   * every tag span (the prompt's words, the question's among them) enters the query through `ptr.wq_q`, so the
+   * relation a question asks for ("currency", "founded") reaches the query directly instead of through two layers of
+   * attention over a long context. Omitted: false.
+   */
+  queryPool?: boolean;
+  /**
+   * The copy gate also reads what the copy head points at (pointer only; See et al.'s pointer-generator gate reads
+   * the attention's context the same way): the attention-weighted mean embedding of the candidate tokens and the
+   * share of the attention on names (ids ≥ commonVocab) enter g_t through `ptr.w_gate_c` [D + 1, 1]. Without it the
+   * gate sees only h_t, so after copying "grarn" it cannot tell that the token it would copy next is "sea" (go on)
+   * rather than "." (close the answer), and trained policies answered with the first word of multi-word names.
+   * Omitted: false.
+   */
+  copyGate?: boolean;
 }
 
 /** Most previous tokens a copy-head key may read. */
 export const MAX_KEY_CONTEXT = 4;
+
+/** Most following tokens a copy-head key may read. */
+export const MAX_KEY_AHEAD = 3;
+
+/** Following tokens in each copy-head key (0 when the field is omitted). */
+export function keyAhead(cfg: ModelConfig): number {
+  return cfg.keyAhead ?? 0;
+}
 
 /** Previous tokens in each copy-head key (1 when the field is omitted). */
 export function keyContext(cfg: ModelConfig): number {
@@ -101,6 +132,18 @@ export function validateConfig(cfg: ModelConfig): void {
       `ModelConfig.keyContext must be an integer from 1 to ${MAX_KEY_CONTEXT}, got ${String(cfg.keyContext)}`,
     );
   }
+  if (
+    cfg.keyAhead !== undefined &&
+    (!Number.isInteger(cfg.keyAhead) || cfg.keyAhead < 0 || cfg.keyAhead > MAX_KEY_AHEAD)
+  ) {
+    throw new Error(
+      `ModelConfig.keyAhead must be an integer from 0 to ${MAX_KEY_AHEAD}, got ${String(cfg.keyAhead)}`,
+    );
+  }
+  if (cfg.queryPool !== undefined && typeof cfg.queryPool !== 'boolean')
+    throw new Error(`ModelConfig.queryPool must be a boolean, got ${String(cfg.queryPool)}`);
+  if (cfg.copyGate !== undefined && typeof cfg.copyGate !== 'boolean')
+    throw new Error(`ModelConfig.copyGate must be a boolean, got ${String(cfg.copyGate)}`);
   if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
     throw new Error(
       'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',

@@ -9,12 +9,22 @@
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, chunkBuckets, firstCopyId, headDim, keyContext, pointerDim } from './config';
+import {
+  type ModelConfig,
+  chunkBuckets,
+  firstCopyId,
+  firstNameId,
+  headDim,
+  keyAhead,
+  keyContext,
+  pointerDim,
+} from './config';
 import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { slotWrite, slotWriteAvailable } from '../wasm-kernels';
 import { mlp } from './forward';
 import { nextTagState, tagTransitions } from './tagstate';
-import { keyWeightName, type Weights } from './params';
+import { aheadWeightName, keyWeightName, type Weights } from './params';
+import { pooled } from './pool';
 
 export class DecodeState {
   /** Tokens already in each row's cache (= position of the next token). */
@@ -23,6 +33,8 @@ export class DecodeState {
   readonly tokens: Int32Array;
   /** Tag state after each row's last token (tagstate.ts; stays 0 without cfg.tagSpans), advanced token by token. */
   readonly tagStates: Int32Array;
+  /** 1 at each row's slots that the copy query's question pool averages (pool.ts; cfg.queryPool only). */
+  readonly pooled: Uint8Array;
   /** Per layer: keys [B, H, dh, C] (pre-transposed so q·K is a plain matMul) and values [B, H, C, dh]. */
   kCache: tf.Tensor[];
   vCache: tf.Tensor[];
@@ -39,6 +51,7 @@ export class DecodeState {
     this.lengths = new Int32Array(batch);
     this.tokens = new Int32Array(batch * C);
     this.tagStates = new Int32Array(batch);
+    this.pooled = new Uint8Array(cfg.queryPool ? batch * C : 0);
     const zeros = (shape: number[]) => tf.keep(tf.zeros(shape));
     this.kCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, headDim(cfg), C]));
     this.vCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, C, headDim(cfg)]));
@@ -86,6 +99,12 @@ interface ChunkInputs {
   lastPos: Int32Array; // [B] position of the row's last token
   attnBias: Float32Array; // [B·S·C] 0 where cache slot c ≤ pos, −1e9 elsewhere
   ptrBias: Float32Array; // [B·C] 0 where c ≤ lastPos, −1e9 elsewhere
+  /** Every row's tokens after this chunk [B·C] (0 past the end), when the copy head reads embeddings of all slots. */
+  allIds: Int32Array | null;
+  /** [B·C] 1 where slot c ≤ lastPos (keyAhead: a token ahead counts only once read). */
+  slotOk: Float32Array | null;
+  /** [B·C] question-pool weights: 1/n at the row's pooled slots ≤ lastPos (queryPool). */
+  poolW: Float32Array | null;
 }
 
 export function validateRows(state: DecodeState, rows: FeedRow[]): void {
@@ -134,6 +153,9 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     lastPos: new Int32Array(B),
     attnBias: new Float32Array(B * S * C),
     ptrBias: new Float32Array(B * C),
+    allIds: null,
+    slotOk: null,
+    poolW: null,
   };
   for (let b = 0; b < B; b++)
     for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
@@ -155,6 +177,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       c.writeIdx[row * C + p] = C + i;
       state.tokens[row * C + p] = tokens[i];
       if (table) c.tags[k] = tag = nextTagState(table, tag, tokens[i]);
+      if (state.cfg.queryPool) state.pooled[row * C + p] = pooled(state.cfg, tokens[i], tag) ? 1 : 0;
     }
     c.tagEnd[row] = tag;
     c.lastIdx[row] = row * S + tokens.length - 1;
@@ -162,6 +185,19 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   }
   for (let k = 0; k < B * S; k++) c.attnBias.fill(NEG_BIG, k * C + c.pos[k] + 1, (k + 1) * C);
   const copyFrom = firstCopyId(state.cfg);
+  if (state.cfg.pointer && (keyAhead(state.cfg) > 0 || state.cfg.queryPool || state.cfg.copyGate)) {
+    c.allIds = Int32Array.from(state.tokens);
+    c.slotOk = new Float32Array(B * C);
+    for (let b = 0; b < B; b++) c.slotOk.fill(1, b * C, b * C + c.lastPos[b] + 1);
+  }
+  if (state.cfg.pointer && state.cfg.queryPool) {
+    c.poolW = new Float32Array(B * C);
+    for (const { row } of rows) {
+      let n = 0;
+      for (let j = 0; j <= c.lastPos[row]; j++) n += state.pooled[row * C + j];
+      for (let j = 0; j <= c.lastPos[row]; j++) if (state.pooled[row * C + j]) c.poolW[row * C + j] = 1 / n;
+    }
+  }
   for (let b = 0; b < B; b++) {
     c.ptrBias.fill(NEG_BIG, b * C + c.lastPos[b] + 1, (b + 1) * C);
     if (copyFrom > 0)
@@ -314,14 +350,36 @@ export function feedTensors(
           .add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
       : gatherSlots(state.pkCache, pkNew, idx!); // [B, C, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
-  const q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
-  const sc = tf
-    .matMul(pk, q.reshape([B, P, 1]))
-    .reshape([B, C])
-    .mul(1 / Math.sqrt(P))
-    .add(tf.tensor2d(c.ptrBias, [B, C])); // [B, C]
+  let q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
+  // Embeddings of every slot, for the question pool and the keys' tokens ahead (forward.ts pointerTerms).
+  const eAll = c.allIds ? tf.gather(w.tok_emb, tf.tensor2d(c.allIds, [B, C], 'int32')) : null; // [B, C, D]
+  if (c.poolW && eAll) {
+    const pool = tf.matMul(tf.tensor3d(c.poolW, [B, 1, C]), eAll).reshape([B, D]); // [B, D]
+    q = q.add(linear(pool, w['ptr.wq_q'])); // [B, P]
+  }
+  let raw = tf.matMul(pk, q.reshape([B, P, 1])).reshape([B, C]); // [B, C]
+  for (let a = 1; a <= keyAhead(cfg) && eAll; a++) {
+    const u = tf.matMul(q, swapLast(w[aheadWeightName(a)])); // q A_aᵀ: [B, D]
+    const ahead = tf
+      .matMul(eAll, u.reshape([B, D, 1]))
+      .reshape([B, C])
+      .mul(tf.tensor2d(c.slotOk!, [B, C])); // q · e(x_s) A_a at slot s, 0 past the last token read: [B, C]
+    raw = raw.add(tf.concat([ahead.slice([0, a], [B, C - a]), tf.zeros([B, a])], 1)); // key j reads slot j + a
+  }
+  const sc = raw.mul(1 / Math.sqrt(P)).add(tf.tensor2d(c.ptrBias, [B, C])); // [B, C]
   const a = tf.softmax(sc); // [B, C]
-  const g = tf.sigmoid(linear(hl, w['ptr.w_gate'], w['ptr.b_gate'])); // [B, 1]
+  let z = linear(hl, w['ptr.w_gate'], w['ptr.b_gate']); // [B, 1]
+  if (cfg.copyGate && eAll && c.allIds) {
+    const first = firstNameId(cfg);
+    const isName = tf.tensor3d(
+      Float32Array.from(c.allIds, (id) => (id >= first ? 1 : 0)),
+      [B, C, 1],
+    ); // [B, C, 1]
+    const a3 = a.reshape([B, 1, C]);
+    const seen = tf.concat([tf.matMul(a3, eAll), tf.matMul(a3, isName)], -1).reshape([B, D + 1]); // [B, D + 1]
+    z = z.add(linear(seen, w['ptr.w_gate_c'])); // as in forward.ts pointerTerms
+  }
+  const g = tf.sigmoid(z); // [B, 1]
   return { out: tf.concat([pv, a, g], 1) as tf.Tensor2D, k, v, pk }; // [B, V + C + 1]
 }
 

@@ -6,6 +6,9 @@
  * Next-token distribution (SEARCH-R1.md §3, second prototype, pointer-generator style):
  *   p(v | ≤t) = g_t · softmax(E h_t + b)_v + (1 − g_t) · Σ_{j≤t} a_{t,j} [token_j = v]
  *   a_t = softmax_j( q_t · k_j / √P ),  q_t = h_t Wq_h + e(token_t) Wq_e,  k_j = h_j Wk_h + e(token_{j−1}) Wk_e
+ *   (+ e(token_{j−o}) Wk_eo for o ≤ keyContext; + e(token_{j+a}) A_a for a ≤ keyAhead where j + a ≤ t;
+ *    + mean of the pooled words' embeddings · Wq_q in q_t with queryPool, pool.ts)
+ *   g_t = σ(h_t · w_g + b_g)  (+ [Σ_j a_{t,j} e(token_j), Σ_j a_{t,j}·[token_j is a name]] · w_gc with copyGate)
  *   (j ranges over the positions whose token may be copied: ids ≥ copyFrom, i.e. words, never tags)
  *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection).
  * The copy mass of the target is Σ_j a_{t,j}·[token_j = target] from a [B, T, T] equality mask (no [B, T, V] one-hot),
@@ -16,9 +19,18 @@
  * Without the pointer it is the plain softmax entropy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, firstCopyId, headDim, keyContext, pointerDim } from './config';
+import {
+  type ModelConfig,
+  firstCopyId,
+  firstNameId,
+  headDim,
+  keyAhead,
+  keyContext,
+  pointerDim,
+} from './config';
 import {
   NEG_BIG,
+  atLeast,
   causalMask,
   embed,
   embedLookup,
@@ -34,7 +46,8 @@ import {
 } from './layers';
 import { tagEmbedding } from './tagstate';
 import { vocabLseEntropy } from './vocabhead';
-import { keyWeightName, type Weights } from './params';
+import { aheadWeightName, keyWeightName, type Weights } from './params';
+import { devicePoolMatrix, hostPoolFlags, hostPoolMatrix } from './pool';
 
 /** Multi-head causal self-attention over full rows. h: [B, T, D], mask: [T, T] additive. */
 function selfAttention(w: Weights, l: number, cfg: ModelConfig, h: tf.Tensor, mask: tf.Tensor): tf.Tensor {
@@ -180,6 +193,13 @@ function deviceKeyMask(tokens: tf.Tensor2D, copyFrom: number): tf.Tensor {
   return tf.less(tokens, copyFrom).cast('float32').mul(NEG_BIG).reshape([B, 1, T]); // [B, 1, T]
 }
 
+/** [T, T] 1 where key j's token a ahead has been read by query t (j + a ≤ t), 0 elsewhere. */
+function aheadMask(T: number, a: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let t = 0; t < T; t++) for (let j = 0; j + a <= t; j++) m[t * T + j] = 1;
+  return tf.tensor2d(m, [T, T]);
+}
+
 /** Pointer head terms. Returns log copy-mass of the target, H(a_t) and the gate's log g / log(1−g). */
 function pointerTerms(
   w: Weights,
@@ -191,13 +211,22 @@ function pointerTerms(
   hostTokens?: ArrayLike<number>,
 ): { logCopy: tf.Tensor; entA: tf.Tensor; logG: tf.Tensor; log1mG: tf.Tensor } {
   const [B, T] = tokens.shape;
-  const q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
+  let q = linear(hf, w['ptr.wq_h']).add(linear(emb, w['ptr.wq_e'])); // [B, T, P]
+  if (cfg.queryPool) {
+    const avg = hostTokens
+      ? tf.tensor3d(hostPoolMatrix(hostPoolFlags(hostTokens, B, T, cfg), B, T), [B, T, T])
+      : devicePoolMatrix(tokens, cfg); // [B, T, T]
+    q = q.add(linear(mm(avg, emb), w['ptr.wq_q'])); // mean pooled embedding → [B, T, P]
+  }
   let k = linear(hf, w['ptr.wk_h']); // [B, T, P]
   for (let o = 1; o <= keyContext(cfg); o++) k = k.add(linear(shiftRight(emb, o), w[keyWeightName(o)])); // x_{j−o}
   const copyFrom = firstCopyId(cfg);
-  let s = mm(q, swapLast(k))
-    .mul(1 / Math.sqrt(pointerDim(cfg)))
-    .add(causalMask(T)); // [B, T(query), T(key)]
+  let raw = mm(q, swapLast(k)); // [B, T(query), T(key)]
+  for (let a = 1; a <= keyAhead(cfg); a++) {
+    const ka = linear(shiftLeft(emb, a), w[aheadWeightName(a)]); // e(x_{j+a}) A_a: [B, T, P]
+    raw = raw.add(mm(q, swapLast(ka)).mul(aheadMask(T, a))); // only where x_{j+a} has been read (j + a ≤ t)
+  }
+  let s = raw.mul(1 / Math.sqrt(pointerDim(cfg))).add(causalMask(T)); // [B, T(query), T(key)]
   if (copyFrom > 0)
     s = s.add(hostTokens ? hostKeyMask(hostTokens, B, T, copyFrom) : deviceKeyMask(tokens, copyFrom)); // tags are never attended to
   const lseS = logSumExpLast(s); // [B, T]
@@ -206,7 +235,19 @@ function pointerTerms(
     : deviceCopyMask(tokens, next, copyFrom); // [B, T, T]
   const logCopy = logSumExpLast(s.add(copyMask)).sub(lseS); // [B, T]
   const entA = softmaxEntropy(s, lseS); // [B, T]
-  const z = linear(hf, w['ptr.w_gate'], w['ptr.b_gate']).reshape([B, T]); // [B, T]
+  let z = linear(hf, w['ptr.w_gate'], w['ptr.b_gate']); // [B, T, 1]
+  if (cfg.copyGate) {
+    const a = tf.exp(s.sub(lseS.expandDims(-1))); // copy attention [B, T, T]
+    const isName = hostTokens
+      ? tf.tensor3d(
+          Float32Array.from(hostTokens, (id) => (id >= firstNameId(cfg) ? 1 : 0)),
+          [B, T, 1],
+        )
+      : atLeast(tokens, firstNameId(cfg)).reshape([B, T, 1]); // [B, T, 1]
+    const seen = tf.concat([mm(a, emb), mm(a, isName)], -1); // what the copy head points at: [B, T, D + 1]
+    z = z.add(linear(seen, w['ptr.w_gate_c'])); // [B, T, 1]
+  }
+  z = z.reshape([B, T]); // [B, T]
   return { logCopy, entA, ...logSigmoidPair(z) };
 }
 

@@ -156,12 +156,12 @@ export function shiftRight(x: tf.Tensor, by = 1): tf.Tensor {
   );
 }
 
-/** x[:, t] ← x[:, t+1] along axis 1, zeros at the last t: [B, T, ...]. */
-export function shiftLeft(x: tf.Tensor): tf.Tensor {
+/** x[:, t] ← x[:, t+by] along axis 1, zeros at the last `by` t: [B, T, ...]. */
+export function shiftLeft(x: tf.Tensor, by = 1): tf.Tensor {
   const pad: [number, number][] = x.shape.map(() => [0, 0] as [number, number]);
-  pad[1] = [0, 1];
+  pad[1] = [0, by];
   const begin = x.shape.map(() => 0);
-  begin[1] = 1;
+  begin[1] = by;
   return tf.pad(x, pad).slice(begin, x.shape.slice());
 }
 
@@ -174,4 +174,12 @@ export function logSigmoidPair(z: tf.Tensor): { logG: tf.Tensor; log1mG: tf.Tens
 export function softmaxEntropy(s: tf.Tensor, lse: tf.Tensor): tf.Tensor {
   const p = tf.exp(s.sub(lse.expandDims(-1)));
   return lse.sub(p.mul(s).sum(-1));
+}
+
+/**
+ * float32 1 where an id is ≥ min, else 0. Not greaterEqual(…).cast('float32'): on tfjs-backend-webgpu 4.22 that cast
+ * keeps the bool's integer buffer, and a concat reading it builds an invalid shader (i32 written to an f32 output).
+ */
+export function atLeast(ids: tf.Tensor, min: number): tf.Tensor {
+  return tf.step(ids.cast('float32').sub(min - 0.5));
 }
