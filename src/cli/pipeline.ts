@@ -53,6 +53,8 @@ export interface PipelineOptions {
   questionsPerStep: number;
   turnTokens: number;
   miniBatches: number;
+  /** Extra rollout rounds for dynamic sampling (GrpoConfig.resampleRounds). */
+  resampleRounds?: number;
   /** Only evaluate (npm run eval). */
   evalOnly: boolean;
   /** RL algorithm (default grpo). */
@@ -139,6 +141,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.grpo.questionsPerStep = o.questionsPerStep;
     cfg.rollout.maxTurnTokens = o.turnTokens;
     cfg.grpo.miniBatches = o.miniBatches;
+    if (o.resampleRounds !== undefined) cfg.grpo.resampleRounds = o.resampleRounds;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
     const { train: rlTrain, val } = splitValidation(data.train);

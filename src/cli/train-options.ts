@@ -86,6 +86,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: `optimiser updates per step: the step's rollouts are split into this many mini-batches (default ${defaultRunConfig().grpo.miniBatches})`,
   },
+  resample: {
+    type: 'number',
+    help: `grpo: extra rollout rounds per step while fewer than --questions groups have reward spread; the update takes the groups with spread first (DAPO dynamic sampling; default ${defaultRunConfig().grpo.resampleRounds}, paper 0)`,
+  },
   'turn-tokens': {
     type: 'number',
     help: `tokens the policy may generate per round (default ${defaultRunConfig().rollout.maxTurnTokens})`,
@@ -151,6 +155,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     lambda: unit('lambda', d.ppo.lambda),
     turnTokens: int('turn-tokens', d.rollout.maxTurnTokens, 4),
     miniBatches: int('mini-batches', d.grpo.miniBatches, 1),
+    resampleRounds: int('resample', d.grpo.resampleRounds, 0),
     evalOnly,
   };
 }

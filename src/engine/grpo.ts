@@ -28,6 +28,35 @@ export function groupAdvantages(rewards: readonly number[], groupSize: number): 
   return out;
 }
 
+/**
+ * Dynamic sampling (DAPO, Yu et al. 2025 §3.2): the groups to train on, as row indices, from rollouts sampled in
+ * rounds. Groups whose rewards differ come first, in sampled order, up to `want` groups; the rest of the `want` is
+ * filled with the earliest groups without spread (they carry only the KL and entropy terms), so the update always
+ * has `want` groups. Returns the rows of each chosen group, consecutive, groups in the order chosen.
+ */
+export function pickGroups(rewards: readonly number[], groupSize: number, want: number): number[] {
+  const groups = Math.floor(rewards.length / groupSize);
+  const spread: number[] = [];
+  const flat: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const r = rewards.slice(g * groupSize, (g + 1) * groupSize);
+    (groupSize > 1 && r.some((x) => x !== r[0]) ? spread : flat).push(g);
+  }
+  const chosen = [...spread, ...flat].slice(0, want);
+  return chosen.flatMap((g) => Array.from({ length: groupSize }, (_, i) => g * groupSize + i));
+}
+
+/** Groups with reward spread among `rewards` (consecutive groups of `groupSize`). */
+export function spreadGroups(rewards: readonly number[], groupSize: number): number {
+  if (groupSize < 2) return 0;
+  let n = 0;
+  for (let g = 0; g + groupSize <= rewards.length; g += groupSize) {
+    const r = rewards.slice(g, g + groupSize);
+    if (r.some((x) => x !== r[0])) n++;
+  }
+  return n;
+}
+
 /** Share of groups whose rewards are not all equal (groups that carry any learning signal). */
 export function spreadShare(rewards: readonly number[], groupSize: number): number {
   if (groupSize < 2) return rewards.length ? rewards.filter((r) => r !== 0).length / rewards.length : 0;

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch } from './batch';
 import type { GrpoConfig, RolloutConfig } from './config';
-import { groupAdvantages, grpoLoss, spreadShare } from './grpo';
+import { groupAdvantages, grpoLoss, pickGroups, spreadGroups, spreadShare } from './grpo';
 import type { Policy } from './model';
 import { AdamW, type AdamWOptions } from './optim';
 import { normalizeAnswer, computeReward } from './reward';
@@ -49,6 +49,8 @@ export interface StepMetrics {
   seconds: { rollout: number; reference: number; update: number; total: number };
   /** Updates skipped because the gradient was not finite. */
   skippedUpdates: number;
+  /** Rollout rounds of the step (more than 1 with dynamic sampling, GrpoConfig.resampleRounds). */
+  rolloutRounds?: number;
 }
 
 export interface StepResult {
@@ -114,10 +116,37 @@ export class GrpoTrainer {
   async step(opts: Pick<RolloutOptions, 'onTokens' | 'gate'> = {}): Promise<StepResult> {
     const g = this.grpo;
     const t0 = now();
-    const trajs = await this.env.run(this.sampleQuestions(), this.rng, opts);
+    const score = (ts: Trajectory[]) =>
+      ts.map((t) => computeReward(t.response, t.item.golden_answers, g.reward, t.answer));
+    // Every rollout sampled this step (all rounds): the step's reward and answer metrics describe these.
+    let sampled = await this.env.run(this.sampleQuestions(), this.rng, opts);
+    let sampledScores = score(sampled);
+    let rounds = 1;
+    while (
+      g.groupSize > 1 &&
+      rounds <= g.resampleRounds &&
+      spreadGroups(
+        sampledScores.map((s) => s.reward),
+        g.groupSize,
+      ) < g.questionsPerStep
+    ) {
+      const more = await this.env.run(this.sampleQuestions(), this.rng, opts);
+      sampled = sampled.concat(more);
+      sampledScores = sampledScores.concat(score(more));
+      rounds++;
+    }
     const t1 = now();
-    const scored = trajs.map((t) => computeReward(t.response, t.item.golden_answers, g.reward, t.answer));
-    const rewards = scored.map((s) => s.reward);
+    // The update's rows: all of them in one round; with extra rounds, the groups with spread first.
+    const rows =
+      rounds === 1
+        ? sampled.map((_, i) => i)
+        : pickGroups(
+            sampledScores.map((s) => s.reward),
+            g.groupSize,
+            g.questionsPerStep,
+          );
+    const trajs = rows.map((i) => sampled[i]);
+    const rewards = rows.map((i) => sampledScores[i].reward);
     const advantages = groupAdvantages(rewards, g.groupSize);
 
     const batch = makeBatch(trajs, this.policy.cfg.contextLen, g.maskInformation);
@@ -126,11 +155,11 @@ export class GrpoTrainer {
     // log-prob while sampling (the same weights; this saves a forward pass). With masking off, observation tokens
     // enter the loss too, so logp_old is recomputed on the assembled sequences (as verl does).
     const select = batch.hostMask;
-    const score = { select, hostTokens: batch.hostTokens };
+    const scoreOpts = { select, hostTokens: batch.hostTokens };
     const oldLogp = g.maskInformation
       ? tf.tensor2d(batch.hostSampleLogp, [B, batch.length])
-      : tf.tidy(() => this.policy.scoreTokens(batch.tokens, score).logp);
-    const refLogp = tf.tidy(() => this.reference.scoreTokens(batch.tokens, score).logp);
+      : tf.tidy(() => this.policy.scoreTokens(batch.tokens, scoreOpts).logp);
+    const refLogp = tf.tidy(() => this.reference.scoreTokens(batch.tokens, scoreOpts).logp);
     await Promise.all([oldLogp.data(), refLogp.data()]);
     const t2 = now();
 
@@ -212,10 +241,10 @@ export class GrpoTrainer {
     this.stepIndex += 1;
 
     const n = Math.max(1, sums.n);
-    const processed = trajs.reduce((s, t) => s + t.ids.length, 0);
+    const processed = sampled.reduce((s, t) => s + t.ids.length, 0);
     const metrics: StepMetrics = {
       step: this.stepIndex,
-      ...rolloutMetrics(trajs, scored, g.groupSize),
+      ...rolloutMetrics(sampled, sampledScores, g.groupSize),
       kl: sums.kl / n,
       entropy: sums.entropy / n,
       clipFrac: sums.clipFrac / n,
@@ -227,6 +256,7 @@ export class GrpoTrainer {
       updateTokensPerSec: updateTokens / Math.max(t3 - t2, 1e-9),
       seconds: { rollout: t1 - t0, reference: t2 - t1, update: t3 - t2, total: t3 - t0 },
       skippedUpdates: skipped,
+      rolloutRounds: rounds,
     };
     return { metrics, trajectories: trajs, rewards, advantages };
   }

@@ -88,6 +88,7 @@ export const PRESETS = {
       questionsPerStep: 2,
       evalEvery: 1,
       evalQuestions: 4,
+      resampleRounds: 0, // an untrained test policy has no reward spread: every step would roll out three times
     },
   },
 } satisfies Record<string, Preset>;
@@ -137,6 +138,7 @@ export function runConfigFor(s: BrowserSettings): RunConfig {
   cfg.grpo.klCoef = s.klCoef;
   cfg.grpo.clipEps = s.clipEps;
   cfg.grpo.entropyCoef = s.entropyCoef;
+  cfg.grpo.resampleRounds = s.resampleRounds;
   cfg.grpo.maskInformation = s.maskInformation;
   cfg.grpo.reward = s.reward;
   cfg.evalEvery = s.evalEvery;

@@ -45,6 +45,8 @@ export interface BrowserSettings {
   klCoef: number;
   clipEps: number;
   entropyCoef: number;
+  /** GRPO dynamic sampling: extra rollout rounds while too few groups have reward spread (0 = the paper). */
+  resampleRounds: number;
   /** Mask retrieved <information> tokens out of the loss. */
   maskInformation: boolean;
   reward: RewardVariant;
@@ -73,6 +75,7 @@ export type NumberKey =
   | 'klCoef'
   | 'clipEps'
   | 'entropyCoef'
+  | 'resampleRounds'
   | 'evalEvery'
   | 'evalQuestions'
   | 'criticLr'
@@ -206,6 +209,15 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   ),
   real('clipEps', 'clip ε', 'grpo', 0.01, 1, 'PPO ratio clip', PAPER_VALUES.clipEps),
   real('entropyCoef', 'entropy bonus', 'grpo', 0, 1, 'entropy bonus coefficient', PAPER_VALUES.entropyCoef),
+  int(
+    'resampleRounds',
+    'resample rounds',
+    'grpo',
+    0,
+    4,
+    'GRPO: roll out more questions while fewer groups than questions / step have reward spread, and train on those first (DAPO dynamic sampling)',
+    0,
+  ),
   {
     kind: 'bool',
     key: 'maskInformation',
@@ -310,6 +322,7 @@ export function engineDefaults(): BrowserSettings {
     klCoef: cfg.grpo.klCoef,
     clipEps: cfg.grpo.clipEps,
     entropyCoef: cfg.grpo.entropyCoef,
+    resampleRounds: cfg.grpo.resampleRounds,
     maskInformation: cfg.grpo.maskInformation,
     reward: cfg.grpo.reward,
     criticLr: cfg.ppo.criticLr,

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { groupAdvantages, grpoLoss, k3Kl, maskedMean, spreadShare } from '../../src/engine/grpo';
+import {
+  groupAdvantages,
+  grpoLoss,
+  k3Kl,
+  maskedMean,
+  pickGroups,
+  spreadGroups,
+  spreadShare,
+} from '../../src/engine/grpo';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -31,6 +39,17 @@ describe('groupAdvantages', () => {
   });
   it('reports the share of groups with any reward spread', () => {
     expect(spreadShare([1, 0, 1, 1, 0, 0], 2)).toBeCloseTo(1 / 3, 9);
+    expect(spreadGroups([1, 0, 1, 1, 0, 0, 0, 1], 2)).toBe(2);
+    expect(spreadGroups([1, 0, 1], 1)).toBe(0); // a group of one never has spread
+  });
+  it('dynamic sampling trains on the groups with spread first, then fills with the earliest flat ones', () => {
+    // groups of 2: g0 flat, g1 spread, g2 flat, g3 spread, g4 spread
+    const r = [0, 0, 1, 0, 1, 1, 0, 1, 1, 0];
+    expect(pickGroups(r, 2, 2)).toEqual([2, 3, 6, 7]);
+    expect(pickGroups(r, 2, 3)).toEqual([2, 3, 6, 7, 8, 9]);
+    expect(pickGroups(r, 2, 4)).toEqual([2, 3, 6, 7, 8, 9, 0, 1]);
+    expect(pickGroups(r, 2, 5)).toEqual([2, 3, 6, 7, 8, 9, 0, 1, 4, 5]);
+    expect(pickGroups([0, 0, 0], 3, 1)).toEqual([0, 1, 2]);
   });
 });
 

@@ -10,6 +10,7 @@ import { Rng } from '../../src/engine/rng';
 import { RolloutEnv } from '../../src/engine/rollout';
 import { buildTokenizer, newPolicy } from '../../src/engine/session';
 import { GrpoTrainer } from '../../src/engine/trainer';
+import { spreadGroups } from '../../src/engine/grpo';
 import type { Passage, QAItem } from '../../src/engine/types';
 
 beforeAll(async () => {
@@ -178,22 +179,31 @@ describe('GrpoTrainer', () => {
   const tokenizer = buildTokenizer({ corpus, train, test: [] });
   const retriever = new Retriever(corpus);
 
-  async function run(seed: number, steps: number) {
+  async function run(seed: number, steps: number, resampleRounds = 0) {
     const policy = newPolicy(tokenizer, 5, { dModel: 16, nHeads: 2, nLayers: 1, contextLen: 128 });
-    const grpo = { ...defaultGrpoConfig(), groupSize: 3, questionsPerStep: 2, entropyCoef: 0.01 };
+    const grpo = {
+      ...defaultGrpoConfig(),
+      groupSize: 3,
+      questionsPerStep: 2,
+      entropyCoef: 0.01,
+      resampleRounds,
+    };
     const rollout = { ...defaultRolloutConfig(), maxTurnTokens: 6 };
     const trainer = new GrpoTrainer(policy, tokenizer, retriever, train, grpo, rollout, new Rng(seed));
     const w0 = Array.from(policy.variables[0].dataSync());
     const counts: number[] = [];
     const metrics = [];
+    const results = [];
     for (let s = 0; s < steps; s++) {
-      metrics.push((await trainer.step()).metrics);
+      const r = await trainer.step();
+      metrics.push(r.metrics);
+      results.push({ rewards: r.rewards, advantages: r.advantages, n: r.trajectories.length });
       counts.push(tf.memory().numTensors);
     }
     const w1 = Array.from(policy.variables[0].dataSync());
     trainer.dispose();
     policy.dispose();
-    return { counts, metrics, w0, w1 };
+    return { counts, metrics, results, w0, w1 };
   }
 
   it('updates the weights, keeps tf.memory flat, and reports finite metrics', async () => {
@@ -215,6 +225,21 @@ describe('GrpoTrainer', () => {
       }
       expect(m.skippedUpdates).toBe(0);
     }
+  });
+
+  it('dynamic sampling rolls out more rounds while too few groups have spread, and trains on a full batch', async () => {
+    const { counts, metrics, results } = await run(3, 2, 2);
+    expect(new Set(counts).size).toBe(1);
+    for (const [i, m] of metrics.entries()) {
+      const { rewards, n } = results[i];
+      expect(n).toBe(6); // questionsPerStep × G, whatever was sampled
+      expect(m.rolloutRounds).toBeGreaterThanOrEqual(1);
+      expect(m.rolloutRounds).toBeLessThanOrEqual(3);
+      // it stops early only once enough groups have spread, and those are the ones trained on
+      if (m.rolloutRounds! < 3) expect(spreadGroups(rewards, 3)).toBe(2);
+    }
+    // a policy that has learned nothing rarely answers right: at least one step needed the extra rounds
+    expect(metrics.some((m) => m.rolloutRounds === 3)).toBe(true);
   });
 
   it('is reproducible: same seed, same run', async () => {
