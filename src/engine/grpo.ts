@@ -35,38 +35,31 @@ export function groupAdvantages(rewards: readonly number[], groupSize: number): 
  * has `want` groups. Returns the rows of each chosen group, consecutive, groups in the order chosen.
  */
 export function pickGroups(rewards: readonly number[], groupSize: number, want: number): number[] {
-  const groups = Math.floor(rewards.length / groupSize);
-  const spread: number[] = [];
-  const flat: number[] = [];
-  for (let g = 0; g < groups; g++) {
-    const r = rewards.slice(g * groupSize, (g + 1) * groupSize);
-    (groupSize > 1 && r.some((x) => x !== r[0]) ? spread : flat).push(g);
+  const spread = groupSpread(rewards, groupSize);
+  const order = [...spread.keys()].sort((a, b) => Number(spread[b]) - Number(spread[a])); // stable: spread first
+  return order.slice(0, want).flatMap((g) => Array.from({ length: groupSize }, (_, i) => g * groupSize + i));
+}
+
+/** Per consecutive group of `groupSize`: whether its rewards differ (never for groups of one). */
+function groupSpread(rewards: readonly number[], groupSize: number): boolean[] {
+  const out: boolean[] = [];
+  for (let g = 0; g + groupSize <= rewards.length; g += groupSize) {
+    const r = rewards.slice(g, g + groupSize);
+    out.push(groupSize > 1 && r.some((x) => x !== r[0]));
   }
-  const chosen = [...spread, ...flat].slice(0, want);
-  return chosen.flatMap((g) => Array.from({ length: groupSize }, (_, i) => g * groupSize + i));
+  return out;
 }
 
 /** Groups with reward spread among `rewards` (consecutive groups of `groupSize`). */
 export function spreadGroups(rewards: readonly number[], groupSize: number): number {
-  if (groupSize < 2) return 0;
-  let n = 0;
-  for (let g = 0; g + groupSize <= rewards.length; g += groupSize) {
-    const r = rewards.slice(g, g + groupSize);
-    if (r.some((x) => x !== r[0])) n++;
-  }
-  return n;
+  return groupSpread(rewards, groupSize).filter(Boolean).length;
 }
 
 /** Share of groups whose rewards are not all equal (groups that carry any learning signal). */
 export function spreadShare(rewards: readonly number[], groupSize: number): number {
   if (groupSize < 2) return rewards.length ? rewards.filter((r) => r !== 0).length / rewards.length : 0;
-  let spread = 0;
   const groups = rewards.length / groupSize;
-  for (let g = 0; g < rewards.length; g += groupSize) {
-    const r = rewards.slice(g, g + groupSize);
-    if (r.some((x) => x !== r[0])) spread++;
-  }
-  return groups ? spread / groups : 0;
+  return groups ? spreadGroups(rewards, groupSize) / groups : 0;
 }
 
 export interface LossCoefs {

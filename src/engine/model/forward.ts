@@ -8,9 +8,9 @@
  *   a_t = softmax_j( q_t · k_j / √P ),  q_t = h_t Wq_h + e(token_t) Wq_e,  k_j = h_j Wk_h + e(token_{j−1}) Wk_e
  *   (+ e(token_{j−o}) Wk_eo for o ≤ keyContext; + e(token_{j+a}) A_a for a ≤ keyAhead where j + a ≤ t;
  *    + mean of the pooled words' embeddings · Wq_q in q_t with queryPool, pool.ts)
- *   g_t = σ(h_t · w_g + b_g)  (+ [Σ_j a_{t,j} e(token_j), Σ_j a_{t,j}·[token_j is a name]] · w_gc with copyGate)
  *   (j ranges over the positions whose token may be copied: ids ≥ copyFrom, i.e. words, never tags)
- *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection).
+ *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection)
+ *   (+ [Σ_j a_{t,j} e(token_j), Σ_j a_{t,j}·[token_j is a name]] · w_gc in g_t's logit with copyGate).
  * The copy mass of the target is Σ_j a_{t,j}·[token_j = target] from a [B, T, T] equality mask (no [B, T, V] one-hot),
  * combined in log space: log p = logsumexp(log g + log p_vocab, log(1 − g) + log copy).
  *
