@@ -26,6 +26,16 @@ export function answerType(question: string): string | null {
   return null;
 }
 
+/**
+ * Whether a question asks for a name by its question word: "Who founded …?", "Where did … study?" want a name
+ * (a person, a place, an institution), not an ordinary word such as "mining" or "composer". English question
+ * words only; a question without one (or in another language) asks for anything.
+ */
+export function wantsName(question: string): boolean {
+  const pieces = splitPieces(question);
+  return pieces.some((w) => w === 'who' || w === 'whom' || w === 'whose' || w === 'where');
+}
+
 /** Sentences of a passage text (split after . ! ? followed by a space and a capital or digit). */
 export function sentences(text: string): string[] {
   return text

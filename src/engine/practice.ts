@@ -22,6 +22,7 @@ import {
   replaceOnce,
   sentences,
   stem,
+  wantsName,
 } from './practice-text';
 import { isContentWord, splitPieces } from './text';
 import type { Passage, QAItem } from './types';
@@ -120,10 +121,14 @@ export class PracticeBuilder {
   cloze(rng: Rng): Demo | null {
     const p = this.randomPassage(rng);
     const s = rng.pick(sentences(p.text).length ? sentences(p.text) : [p.text]);
-    const spans = this.answers(s).filter((x) => x.toLowerCase() !== p.title.toLowerCase());
+    // The passage's own title is an answer too ("Mouvrern Works is a publishing company founded by Krowai Krand."
+    // → "what is a publishing company founded by krowai krand"), but only where the sentence names it: a title
+    // prefixed to a sentence that does not would be asked about with the answer left out of the question's words.
+    const namesTitle = s.toLowerCase().includes(p.title.toLowerCase());
+    const spans = this.answers(s).filter((x) => namesTitle || x.toLowerCase() !== p.title.toLowerCase());
     if (!spans.length) return null;
     const span = rng.pick(spans);
-    const withTitle = s.toLowerCase().includes(p.title.toLowerCase()) ? s : `${p.title}: ${s}`;
+    const withTitle = namesTitle ? s : `${p.title}: ${s}`;
     const question = replaceOnce(withTitle, span, 'what').replace(/[.!]\s*$/, '');
     const query = queryOf(contentWords(question), this.cfg.maxTurnTokens);
     if (!query || !retrieves(this.retriever, query, p.id, this.cfg.topk)) return null;
@@ -183,7 +188,8 @@ export class PracticeBuilder {
     const docs = this.retriever.search(query, this.cfg.topk);
     if (!docs.length || this.excluded.has(docs[0].id)) return null;
     const qWords = new Set(words);
-    const first = this.read(docs, words, qWords, rng);
+    const nameOnly = wantsName(q.question);
+    const first = this.read(docs, words, qWords, rng, nameOnly);
     if (!first) return null;
     if (this.cfg.mode === 'search' && this.cfg.maxTurns >= 2) {
       const rest = words.filter((w) => !first.explained.has(stem(w)));
@@ -203,7 +209,7 @@ export class PracticeBuilder {
         : !inSentence.filter((b) => !contentWords(b).every((w) => qWords.has(w))).length
           ? sentences(first.doc.text).flatMap((x) => this.names(x))
           : inSentence;
-      const hops = this.secondHops(bridges, rest, qWords, rng);
+      const hops = this.secondHops(bridges, rest, qWords, rng, nameOnly);
       const hop = typed ? hops[0] : (hops.find((h) => h.explains) ?? hops[0]);
       if (hop && rng.next() < (wanted ? PRACTICE_HOP_FOLLOW : 1 - PRACTICE_HOP_FOLLOW))
         return { question: q.question, searches: [query, hop.query], answer: hop.span, kind: 'question' };
@@ -221,6 +227,7 @@ export class PracticeBuilder {
     rest: readonly string[],
     qWords: ReadonlySet<string>,
     rng: Rng,
+    nameOnly: boolean,
   ): { query: string; span: string; explains: boolean }[] {
     const bridges = names.filter((b) => !contentWords(b).every((w) => qWords.has(w)));
     const out: { query: string; span: string; explains: boolean }[] = [];
@@ -234,6 +241,7 @@ export class PracticeBuilder {
         rest.length ? rest : bridgeWords,
         new Set([...qWords, ...bridgeWords]),
         rng,
+        nameOnly,
       );
       if (read) out.push({ query: q2, span: read.span, explains: rest.length > 0 && read.score > 0 });
     }
@@ -251,7 +259,8 @@ export class PracticeBuilder {
    * A word-overlap reader over retrieved passages (held-out ones are never read). Each sentence is scored by the
    * idf of the cue words (by stem) found in it or in its passage's title; usually (PRACTICE_READER_FOLLOW) the
    * answer is a span of the best sentence — ties go to the higher-ranked passage — otherwise any span of that
-   * sentence's passage. Spans made only of `not` words are skipped. Returns the span, its sentence and score, and the
+   * sentence's passage. Spans made only of `not` words are skipped, and with `nameOnly` (the question asks "who" or
+   * "where") so are ordinary words, as long as some name is left. Returns the span, its sentence and score, and the
    * stems the best sentence explains.
    */
   private read(
@@ -259,6 +268,7 @@ export class PracticeBuilder {
     cues: readonly string[],
     not: ReadonlySet<string>,
     rng: Rng,
+    nameOnly = false,
   ): { span: string; sentence: string; doc: Passage; explained: Set<string>; score: number } | null {
     const cueWeight = new Map<string, number>();
     for (const c of cues) cueWeight.set(stem(c), Math.max(cueWeight.get(stem(c)) ?? 0, this.weight(c)));
@@ -270,7 +280,8 @@ export class PracticeBuilder {
       score: number;
       rank: number;
     };
-    const all: Read[] = [];
+    let all: Read[] = [];
+    const names = new Set<string>();
     docs.forEach((doc, rank) => {
       if (this.excluded.has(doc.id)) return;
       const titleStems = contentWords(doc.title).map(stem);
@@ -279,11 +290,13 @@ export class PracticeBuilder {
           [...titleStems, ...contentWords(sentence).map(stem)].filter((w) => cueWeight.has(w)),
         );
         const score = [...explained].reduce((sum, w) => sum + cueWeight.get(w)!, 0);
+        for (const span of this.names(sentence)) names.add(span);
         for (const span of this.answers(sentence))
           if (!contentWords(span).every((w) => not.has(w)))
             all.push({ span, sentence, doc, explained, score, rank });
       }
     });
+    if (nameOnly && all.some((x) => names.has(x.span))) all = all.filter((x) => names.has(x.span));
     if (!all.length) return null;
     const best = Math.max(...all.map((x) => x.score));
     const top = all.filter((x) => x.score >= best - 1e-9);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRolloutConfig } from '../../src/engine/config';
 import { PracticeBuilder } from '../../src/engine/practice';
-import { answerType } from '../../src/engine/practice-text';
+import { answerType, wantsName } from '../../src/engine/practice-text';
 import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import type { Passage, QAItem } from '../../src/engine/types';
@@ -41,6 +41,54 @@ describe('answerType', () => {
     expect(answerType('What river flows through the city where Mira Tolk was born?')).toBe('river');
     expect(answerType('What is the capital of Zenia?')).toBeNull();
     expect(answerType('Where was Zorvak Lint born?')).toBeNull();
+  });
+});
+
+describe('wantsName', () => {
+  it('is true for questions asking who or where, false otherwise', () => {
+    expect(wantsName('Who founded Shaixhou Trading?')).toBe(true);
+    expect(wantsName('Who was the founder of Linma Labs?')).toBe(true);
+    expect(wantsName('Where did Zistas Traix study?')).toBe(true);
+    expect(wantsName('What industry is Linma Labs in?')).toBe(false);
+    expect(wantsName('What did Moufa Rounast work as?')).toBe(false);
+    // A word that merely contains "who" is not the question word.
+    expect(wantsName('What is the capital of Whoville?')).toBe(false);
+  });
+});
+
+describe('cloze practice', () => {
+  const corpus = [
+    passage('m', 'Mouvrern Works', 'Mouvrern Works is a publishing company founded by Krowai Krand.'),
+    passage('k', 'Krowai Krand', 'Born in Stare, Krowai Krand worked as a judge.'),
+    passage('s', 'Stare', 'Stare is a town on a river.'),
+  ];
+  const builder = new PracticeBuilder(corpus, [], new Retriever(corpus), defaultRolloutConfig());
+  /** Distinct "answer <- question" cloze demonstrations over 400 draws. */
+  const drawn = () => {
+    const rng = new Rng(2);
+    const seen = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const d = builder.cloze(rng);
+      if (d) seen.add(`${d.answer} <- ${d.question}`);
+    }
+    return [...seen];
+  };
+
+  it("answers with the passage's own title where the sentence names it", () => {
+    const seen = drawn();
+    expect(seen).toContain('Mouvrern Works <- what is a publishing company founded by Krowai Krand');
+    expect(seen).toContain('Krowai Krand <- Mouvrern Works is a publishing company founded by what');
+  });
+
+  it('never asks for a title that only the prefix names (the sentence would not contain it)', () => {
+    // A sentence without its title gets "Title: " in front, and the title is then not a cloze answer.
+    const c2 = [passage('j', 'Jilov Institute', 'It teaches law and medicine to judges.'), ...corpus];
+    const b2 = new PracticeBuilder(c2, [], new Retriever(c2), defaultRolloutConfig());
+    const rng = new Rng(3);
+    for (let i = 0; i < 400; i++) {
+      const d = b2.cloze(rng);
+      if (d) expect(d.answer).not.toBe('Jilov Institute');
+    }
   });
 });
 
@@ -98,5 +146,20 @@ describe('question-format practice reader', () => {
     expect(rate(world, capital, (d) => d.searches.length === 1 && d.answer === 'Quelaria')).toBeGreaterThan(
       0.5,
     );
+  });
+
+  it('answers a who / where question with a name, not an ordinary word of the sentence', () => {
+    const firms = [
+      passage('v', 'Vrost Labs', 'Steli Bolom founded Vrost Labs, a firm in publishing.'),
+      passage('b', 'Braiwa Group', 'Sheje Gravain founded Braiwa Group, a firm in mining.'),
+      ...fillers,
+    ];
+    const who = rate(firms, 'Who founded Vrost Labs?', (d) => d.answer === 'Steli Bolom');
+    const what = rate(firms, 'What industry is Vrost Labs in?', (d) => d.answer === 'Steli Bolom');
+    expect(who).toBeGreaterThan(0.6);
+    // Only an unneeded second search that finds no other name left answers with the ordinary word.
+    expect(rate(firms, 'Who founded Vrost Labs?', (d) => d.answer === 'publishing')).toBeLessThan(0.1);
+    // Without a question word asking for a name, the ordinary word stays a candidate.
+    expect(what).toBeLessThan(who);
   });
 });
