@@ -157,7 +157,10 @@ export interface ReportMeta {
   baseSteps: number;
   backend: string;
   command: string;
+  /** Wall time of the invocation that wrote the report. */
   seconds: number;
+  /** Sum of the runs' own times (practice, RL, evaluation), runs reused from an earlier invocation included. */
+  runSeconds: number;
   /** Plot files (relative to the Markdown file), per corpus. */
   plots: Record<string, string[]>;
 }
@@ -182,7 +185,8 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
     '',
     `Held-out exact match on each corpus's test split, mean ± std over seeds ${meta.seeds.join(', ')}` +
       ` (${meta.seeds.length} seed${meta.seeds.length === 1 ? '' : 's'}). RL: ${meta.steps} steps from a base of` +
-      ` ${meta.baseSteps} reading-practice steps; backend ${meta.backend}; ${(meta.seconds / 60).toFixed(1)} min.` +
+      ` ${meta.baseSteps} reading-practice steps; backend ${meta.backend}; the runs took` +
+      ` ${(meta.runSeconds / 60).toFixed(1)} min in all (this invocation ${(meta.seconds / 60).toFixed(1)} min).` +
       ` Created ${meta.created}.`,
     '',
     `Command: \`${meta.command}\``,

@@ -28,7 +28,7 @@ import type { Summary } from './pipeline';
 function writeResults(
   o: BenchOptions,
   cells: readonly CellResult[],
-  meta: { seconds: number; command: string; timing: Timing | null },
+  meta: { seconds: number; runSeconds: number; command: string; timing: Timing | null },
 ) {
   fs.mkdirSync(o.out, { recursive: true });
   const plots: Record<string, string[]> = {};
@@ -50,6 +50,7 @@ function writeResults(
     backend: o.backend,
     command: meta.command,
     seconds: meta.seconds,
+    runSeconds: meta.runSeconds,
     plots,
   });
   fs.writeFileSync(path.join(o.out, 'learn.md'), md);
@@ -57,6 +58,7 @@ function writeResults(
     created,
     command: meta.command,
     seconds: Math.round(meta.seconds),
+    runSeconds: Math.round(meta.runSeconds),
     settings: {
       corpora: o.corpora,
       seeds: o.seeds,
@@ -110,12 +112,15 @@ runMain(async () => {
   const bases = new Map<string, Summary>();
   let spent = 0;
   let estimatedSpent = 0;
+  // What every run in the table took when it ran, reused ones included (from their summaries).
+  let runSeconds = 0;
   for (const [i, job] of jobs.entries()) {
     const what = job.kind === 'base' ? `base (${job.mode})` : job.method!.id;
     log(`\n[${i + 1}/${jobs.length}] ${job.corpus} seed ${job.seed}: ${what}`);
     const tj = seconds();
     const { summary, reused } = await runJob(o, job, jobs, bases);
     if (job.kind === 'base') bases.set(job.dir, summary);
+    runSeconds += summary.seconds;
     for (const m of job.answers) cells.push(cellFrom(job, m, summary));
     const took = seconds() - tj;
     if (!reused) {
@@ -130,9 +135,9 @@ runMain(async () => {
         `${summary.searches_per_question.toFixed(2)} searches/question, ${reused ? 'reused' : hm(took)}` +
         (timing ? `; about ${hm(left * ratio)} left` : ''),
     );
-    writeResults(o, cells, { seconds: seconds() - t0, command, timing });
+    writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing });
   }
-  writeResults(o, cells, { seconds: seconds() - t0, command, timing });
+  writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing });
   log(
     `\nbench:learn: ${hm(seconds() - t0)}; wrote ${path.join(o.out, 'learn.md')}, learn.json and the curve SVGs`,
   );
