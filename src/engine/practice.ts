@@ -103,15 +103,16 @@ export class PracticeBuilder {
   /**
    * Answer candidates of a sentence: its names, plus lower-case content words that are specific rather than
    * structural — in at most 5% of passages ("composer", "shipbuilding"; not "born", "river") — so practice also
-   * rehearses answers that are ordinary words (professions, industries).
+   * rehearses answers that are ordinary words (professions, industries). `names`: the sentence's names, when the caller
+   * already has them.
    */
-  answers(sentence: string): string[] {
+  answers(sentence: string, names: readonly string[] = this.names(sentence)): string[] {
     const cap = Math.max(3, 0.05 * this.passages.length);
     const words = sentence
       .split(/\s+/)
       .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
       .filter((w) => /^\p{Ll}/u.test(w) && isContentWord(w) && (this.df.get(w) ?? 0) <= cap);
-    return [...new Set([...this.names(sentence), ...words])];
+    return [...new Set([...names, ...words])];
   }
 
   private randomPassage(rng: Rng): Passage {
@@ -290,8 +291,9 @@ export class PracticeBuilder {
           [...titleStems, ...contentWords(sentence).map(stem)].filter((w) => cueWeight.has(w)),
         );
         const score = [...explained].reduce((sum, w) => sum + cueWeight.get(w)!, 0);
-        for (const span of this.names(sentence)) names.add(span);
-        for (const span of this.answers(sentence))
+        const inSentence = this.names(sentence);
+        for (const span of inSentence) names.add(span);
+        for (const span of this.answers(sentence, inSentence))
           if (!contentWords(span).every((w) => not.has(w)))
             all.push({ span, sentence, doc, explained, score, rank });
       }
