@@ -68,8 +68,10 @@ export const TAG_SPANS: readonly (readonly [number, number])[] = [
 export const KEY_CONTEXT = 3;
 
 /**
- * A new policy's config: names are copied, tags never are, every position knows which tag span it is in, and copy
- * keys read the three tokens before a span.
+ * A new policy's config: names are copied, tags never are, every position knows which tag span it is in, copy
+ * keys read the three tokens before a span, and a copy goes on with the word that followed the one just copied
+ * (copyNext), with a gate that sees that word (copyGate). docs/experiments.md §2.17: with both, mean held-out EM of 3
+ * seeds countries 0.367 → 0.479 (single-hop 0.446 → 0.575), world 0.381 → 0.367 (single-hop 0.469 → 0.547).
  */
 export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelConfig> = {}): ModelConfig {
   return {
@@ -78,6 +80,8 @@ export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelCon
     copyFrom: NUM_SPECIAL,
     tagSpans: TAG_SPANS.map(([open, close]) => [open, close]),
     keyContext: KEY_CONTEXT,
+    copyNext: true,
+    copyGate: true,
     ...overrides,
     vocabSize: tokenizer.size,
   };

@@ -2,7 +2,7 @@
  * The policy on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend:
  * scoreTokens log-probs (tag states from device and from host ids), a gradient (token and tag-state embeddings
  * included) and one feed() distribution, with copy keys over three previous and two following tokens and the
- * question pool in the copy query, and a gate that reads what the copy head points at.
+ * question pool in the copy query, a gate that reads what the copy head points at, and copy continuation.
  * Fails — does not skip — when no adapter exists.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -23,6 +23,7 @@ const cfg: ModelConfig = {
   keyAhead: 2,
   queryPool: true,
   copyGate: true,
+  copyNext: true,
   commonVocab: 12, // ids 12–14 are names (fixed embeddings, copied only)
   // think 4/5, search 6/7, information 8/9, answer 10/11: the rows below (ids < 15) hold all of them
   tagSpans: [

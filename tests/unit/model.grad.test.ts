@@ -70,17 +70,19 @@ async function setEntry(v: tf.Variable, index: number, value: number): Promise<n
 afterAll(() => forceEmbeddingGradRoute(null));
 
 describe('finite-difference gradient check (cpu)', () => {
-  for (const [route, tags, keyContext, keyAhead, queryPool, copyGate] of [
-    ['segment', true, 1, 0, false, false],
-    ['scatter', true, 1, 0, false, false],
-    ['segment', false, 1, 0, false, false],
-    ['segment', true, 3, 0, false, false],
-    ['segment', true, 3, 2, true, true],
-    ['segment', true, 1, 0, false, true],
-    ['segment', true, 1, 2, false, false],
-    ['segment', true, 1, 0, true, false],
+  for (const [route, tags, keyContext, keyAhead, queryPool, copyGate, copyNext] of [
+    ['segment', true, 1, 0, false, false, false],
+    ['scatter', true, 1, 0, false, false, false],
+    ['segment', false, 1, 0, false, false, false],
+    ['segment', true, 3, 0, false, false, false],
+    ['segment', true, 3, 2, true, true, false],
+    ['segment', true, 1, 0, false, true, false],
+    ['segment', true, 1, 2, false, false, false],
+    ['segment', true, 1, 0, true, false, false],
+    ['segment', true, 3, 0, false, true, true],
+    ['segment', true, 1, 0, false, false, true],
   ] as const) {
-    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate})`, async () => {
+    it(`matches tf.variableGrads for embedding, pointer, gate and attention weights (route=${route}, tags=${tags}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext})`, async () => {
       await tf.setBackend('cpu');
       forceEmbeddingGradRoute(route);
       const p = Policy.create(
@@ -91,6 +93,7 @@ describe('finite-difference gradient check (cpu)', () => {
           keyAhead,
           queryPool,
           copyGate,
+          copyNext,
           commonVocab: copyGate ? 7 : undefined, // id 7 is a name: the gate's name share varies
         },
         1,
@@ -121,6 +124,12 @@ describe('finite-difference gradient check (cpu)', () => {
             ] as [string, number][])
           : []),
         ...(queryPool ? ([['ptr.wq_q', 13]] as [string, number][]) : []),
+        ...(copyNext
+          ? ([
+              ['ptr.w_next', 4],
+              ['ptr.b_next', 0],
+            ] as [string, number][])
+          : []),
         ...(copyGate
           ? ([
               ['ptr.w_gate_c', 5],

@@ -13,6 +13,7 @@ import {
   toCheckpoint,
   toJSONBase64,
 } from '../../src/engine/model';
+import { hostNextMask } from '../../src/engine/model/forward';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   vocabSize: 40,
@@ -161,18 +162,20 @@ function taggedRows(rng: Rng, B: number, T: number): number[][] {
 }
 
 describe('cached decoding matches scoreTokens', () => {
-  for (const [pointer, copyFrom, tagSpans, keyContext, keyAhead, queryPool, copyGate] of [
-    [true, undefined, undefined, undefined, undefined, undefined, undefined],
-    [false, undefined, undefined, undefined, undefined, undefined, undefined],
-    [true, 4, undefined, undefined, undefined, undefined, undefined],
-    [true, 4, SPANS, undefined, undefined, undefined, undefined],
-    [false, undefined, SPANS, undefined, undefined, undefined, undefined],
-    [true, 4, SPANS, 3, undefined, undefined, undefined],
-    [true, 4, SPANS, 3, 2, true, true],
-    [true, undefined, undefined, undefined, 3, true, undefined],
-    [true, 4, SPANS, undefined, undefined, undefined, true],
+  for (const [pointer, copyFrom, tagSpans, keyContext, keyAhead, queryPool, copyGate, copyNext] of [
+    [true, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+    [false, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+    [true, 4, undefined, undefined, undefined, undefined, undefined, undefined],
+    [true, 4, SPANS, undefined, undefined, undefined, undefined, undefined],
+    [false, undefined, SPANS, undefined, undefined, undefined, undefined, undefined],
+    [true, 4, SPANS, 3, undefined, undefined, undefined, undefined],
+    [true, 4, SPANS, 3, 2, true, true, undefined],
+    [true, undefined, undefined, undefined, 3, true, undefined, undefined],
+    [true, 4, SPANS, undefined, undefined, undefined, true, undefined],
+    [true, 4, SPANS, 3, undefined, undefined, true, true],
+    [true, undefined, SPANS, undefined, undefined, undefined, undefined, true],
   ] as const) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate})`, async () => {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
       const cfg = small({
         pointer,
@@ -183,6 +186,7 @@ describe('cached decoding matches scoreTokens', () => {
         keyAhead,
         queryPool,
         copyGate,
+        copyNext,
         commonVocab: copyGate ? 10 : undefined, // names: ids ≥ 10, so the gate's name share varies
       });
       const p = Policy.create(cfg, 7);
@@ -414,5 +418,63 @@ describe('memory', () => {
     tok.dispose();
     p.dispose();
     expect(tf.memory().numTensors).toBe(start);
+  });
+});
+
+describe('copyNext', () => {
+  it('rejects a non-boolean or a config without tag spans, and adds its two weights last', async () => {
+    expect(() => Policy.create(small({ copyNext: 1 as unknown as boolean }), 1)).toThrow(/copyNext/);
+    expect(() => Policy.create(small({ copyNext: true }), 1)).toThrow(/copyNext needs tagSpans/);
+    const spans = { tagSpans: SPANS.map(([o, c]) => [o, c] as [number, number]), copyGate: true };
+    const p = Policy.create(small({ ...spans, copyNext: true }), 1);
+    expect(p.paramNames.slice(-3)).toEqual(['ptr.w_gate_c', 'ptr.w_next', 'ptr.b_next']);
+    const plain = Policy.create(small(spans), 1);
+    const a = await p.serialize();
+    const b = await plain.serialize();
+    expect(a.weights.slice(0, b.weights.length).map((w) => Array.from(w.data))).toEqual(
+      b.weights.map((w) => Array.from(w.data)),
+    ); // every earlier weight starts as it would without the feature
+    expect(Array.from(a.weights[a.weights.length - 1].data)).toEqual([1]); // b_next starts at 1
+    [p, plain].forEach((x) => x.dispose());
+  });
+
+  it('marks what followed the current word in other spans: never after a tag, never in the span being written', async () => {
+    // ids < 4 are tags (copyFrom 4); 2 opens a span and 3 closes it. States: 0 0 0 1 1 1 1 0 0
+    const ids = [5, 6, 5, 2, 5, 5, 6, 3, 5];
+    const m = (await hostNextMask(ids, 1, 9, 4, [[2, 3]]).array())[0];
+    const want = [
+      [0, 0, 0, 0, 0, 0, 0, 0, 0], // t=0: nothing before
+      [0, 0, 0, 0, 0, 0, 0, 0, 0], // t=1 (6): no earlier 6
+      [0, 0, 0, 0, 0, 0, 0, 0, 0], // t=2 (5): the 5 at 0 is followed by j=1, but in the same span (outside)
+      [0, 0, 0, 0, 0, 0, 0, 0, 0], // t=3: a tag
+      [0, 1, 0, 0, 0, 0, 0, 0, 0], // t=4 (5, in the span): j=1 (outside); j=3 is the span's own opening tag
+      [0, 1, 0, 0, 0, 0, 0, 0, 0], // t=5 (5): j=5 follows the 5 at 4, but inside the span being written (a loop)
+      [0, 0, 1, 0, 0, 0, 0, 0, 0], // t=6 (6): j=2 follows the 6 at 1
+      [0, 0, 0, 0, 0, 0, 0, 0, 0], // t=7: a tag
+      [0, 0, 0, 1, 0, 1, 1, 0, 0], // t=8 (5, outside): j=3, 5, 6 lie in the span; j=1 does not
+    ];
+    expect(m).toEqual(want);
+  });
+
+  it('continues a copy: with a strong continuation the next token is the one that followed the current word', async () => {
+    const p = Policy.create(small({ vocabSize: 12, copyFrom: 4, tagSpans: [[2, 3]], copyNext: true }), 3);
+    roughen(p, 4);
+    const byName = new Map(p.paramNames.map((n, i) => [n, p.variables[i]]));
+    byName.get('ptr.b_gate')!.assign(tf.fill([1], -30)); // copy only
+    byName.get('ptr.b_next')!.assign(tf.fill([1], 40));
+    // "7 9 8 10 5 <2> 7": after writing 7 inside the span opened by 2, the copy head points at the 9 that followed it
+    const row = [7, 9, 8, 10, 5, 2, 7];
+    const state = p.startDecode(1);
+    const probs = await p.feed(state, [{ row: 0, tokens: row }]);
+    expect(probs[9]).toBeGreaterThan(0.99);
+    const t = tf.tensor2d([[...row, 9]], undefined, 'int32');
+    const dev = p.scoreTokens(t);
+    const host = p.scoreTokens(t, { hostTokens: [...row, 9] });
+    const [d, h] = [(await dev.logp.array()) as number[][], (await host.logp.array()) as number[][]];
+    expect(Math.exp(d[0][row.length - 1])).toBeGreaterThan(0.99);
+    for (let i = 0; i < row.length; i++) expect(Math.abs(d[0][i] - h[0][i])).toBeLessThan(1e-4);
+    tf.dispose([t, dev.logp, dev.entropy, host.logp, host.entropy]);
+    state.dispose();
+    p.dispose();
   });
 });

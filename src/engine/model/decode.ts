@@ -35,6 +35,8 @@ export class DecodeState {
   readonly tagStates: Int32Array;
   /** 1 at each row's slots that the copy query's question pool averages (pool.ts; cfg.queryPool only). */
   readonly pooled: Uint8Array;
+  /** Tag state of every slot, [batch × contextLen] (cfg.copyNext only: a continuation comes from another span). */
+  readonly slotTags: Int32Array;
   /** Per layer: keys [B, H, dh, C] (pre-transposed so q·K is a plain matMul) and values [B, H, C, dh]. */
   kCache: tf.Tensor[];
   vCache: tf.Tensor[];
@@ -52,6 +54,7 @@ export class DecodeState {
     this.tokens = new Int32Array(batch * C);
     this.tagStates = new Int32Array(batch);
     this.pooled = new Uint8Array(cfg.queryPool ? batch * C : 0);
+    this.slotTags = new Int32Array(cfg.copyNext ? batch * C : 0);
     const zeros = (shape: number[]) => tf.keep(tf.zeros(shape));
     this.kCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, headDim(cfg), C]));
     this.vCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, C, headDim(cfg)]));
@@ -105,6 +108,11 @@ interface ChunkInputs {
   slotOk: Float32Array | null;
   /** [B·C] question-pool weights: 1/n at the row's pooled slots ≤ lastPos (queryPool). */
   poolW: Float32Array | null;
+  /**
+   * [B·C] 1 at slots j ≤ lastPos whose previous token equals the row's last token, a word, and whose tag state is not
+   * the last token's (copyNext).
+   */
+  next: Float32Array | null;
 }
 
 export function validateRows(state: DecodeState, rows: FeedRow[]): void {
@@ -156,6 +164,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     allIds: null,
     slotOk: null,
     poolW: null,
+    next: null,
   };
   for (let b = 0; b < B; b++)
     for (let i = 0; i < S; i++) c.pos[b * S + i] = Math.min(state.lengths[b] + i, C - 1);
@@ -178,6 +187,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       state.tokens[row * C + p] = tokens[i];
       if (table) c.tags[k] = tag = nextTagState(table, tag, tokens[i]);
       if (state.cfg.queryPool) state.pooled[row * C + p] = pooled(state.cfg, tokens[i], tag) ? 1 : 0;
+      if (state.cfg.copyNext) state.slotTags[row * C + p] = tag;
     }
     c.tagEnd[row] = tag;
     c.lastIdx[row] = row * S + tokens.length - 1;
@@ -196,6 +206,18 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       let n = 0;
       for (let j = 0; j <= c.lastPos[row]; j++) n += state.pooled[row * C + j];
       for (let j = 0; j <= c.lastPos[row]; j++) if (state.pooled[row * C + j]) c.poolW[row * C + j] = 1 / n;
+    }
+  }
+  if (state.cfg.pointer && state.cfg.copyNext) {
+    c.next = new Float32Array(B * C); // as forward.ts hostNextMask, for each fed row's last token
+    for (const { row } of rows) {
+      const p = c.lastPos[row];
+      const cur = state.tokens[row * C + p];
+      if (cur < copyFrom) continue;
+      const st = state.slotTags[row * C + p];
+      for (let j = 1; j <= p; j++)
+        if (state.tokens[row * C + j - 1] === cur && state.slotTags[row * C + j] !== st)
+          c.next[row * C + j] = 1;
     }
   }
   for (let b = 0; b < B; b++) {
@@ -366,7 +388,8 @@ export function feedTensors(
       .mul(tf.tensor2d(c.slotOk!, [B, C])); // q · e(x_s) A_a at slot s, 0 past the last token read: [B, C]
     raw = raw.add(tf.concat([ahead.slice([0, a], [B, C - a]), tf.zeros([B, a])], 1)); // key j reads slot j + a
   }
-  const sc = raw.mul(1 / Math.sqrt(P)).add(tf.tensor2d(c.ptrBias, [B, C])); // [B, C]
+  let sc = raw.mul(1 / Math.sqrt(P)).add(tf.tensor2d(c.ptrBias, [B, C])); // [B, C]
+  if (c.next) sc = sc.add(tf.tensor2d(c.next, [B, C]).mul(linear(hl, w['ptr.w_next'], w['ptr.b_next']))); // as pointerTerms
   const a = tf.softmax(sc); // [B, C]
   let z = linear(hl, w['ptr.w_gate'], w['ptr.b_gate']); // [B, 1]
   if (cfg.copyGate && eAll && c.allIds) {

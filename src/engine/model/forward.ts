@@ -11,6 +11,8 @@
  *   (j ranges over the positions whose token may be copied: ids ≥ copyFrom, i.e. words, never tags)
  *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection)
  *   (+ [Σ_j a_{t,j} e(token_j), Σ_j a_{t,j}·[token_j is a name]] · w_gc in g_t's logit with copyGate).
+ *   (+ (h_t · w_next + b_next)·[token_{j−1} = token_t, j in another tag span than t] in a_t's scores with copyNext:
+ *    go on copying where the token just written came from)
  * The copy mass of the target is Σ_j a_{t,j}·[token_j = target] from a [B, T, T] equality mask (no [B, T, V] one-hot),
  * combined in log space: log p = logsumexp(log g + log p_vocab, log(1 − g) + log copy).
  *
@@ -44,7 +46,7 @@ import {
   softmaxEntropy,
   swapLast,
 } from './layers';
-import { tagEmbedding } from './tagstate';
+import { deviceTagStates, hostTagStates, tagEmbedding } from './tagstate';
 import { vocabLseEntropy } from './vocabhead';
 import { aheadWeightName, keyWeightName, type Weights } from './params';
 import { devicePoolMatrix, hostPoolFlags, hostPoolMatrix } from './pool';
@@ -193,6 +195,60 @@ function deviceKeyMask(tokens: tf.Tensor2D, copyFrom: number): tf.Tensor {
   return tf.less(tokens, copyFrom).cast('float32').mul(NEG_BIG).reshape([B, 1, T]); // [B, 1, T]
 }
 
+/**
+ * Copy-continuation mask [B, T(query), T(key)] (ModelConfig.copyNext): 1 where key j follows an occurrence of the
+ * query's own token (1 ≤ j ≤ t, tokens[j − 1] = tokens[t]), that token is a word (id ≥ copyFrom), and j lies in
+ * another tag span than t (states: tagstate.ts), so a query or an answer continues what it copies from the question
+ * or a passage, never its own words (which would loop: "country country country"). 0 elsewhere. From host ids.
+ */
+export function hostNextMask(
+  ids: ArrayLike<number>,
+  B: number,
+  T: number,
+  copyFrom: number,
+  spans: readonly (readonly number[])[],
+): tf.Tensor3D {
+  if (ids.length !== B * T)
+    throw new Error(`scoreTokens: hostTokens has ${ids.length} entries, expected ${B * T}`);
+  const states = hostTagStates(ids, B, T, spans);
+  const m = new Float32Array(B * T * T);
+  for (let b = 0; b < B; b++) {
+    const row = b * T;
+    for (let t = 0; t < T; t++) {
+      const cur = ids[row + t];
+      if (cur < copyFrom) continue;
+      const base = (row + t) * T;
+      const st = states[row + t];
+      for (let j = 1; j <= t; j++) if (ids[row + j - 1] === cur && states[row + j] !== st) m[base + j] = 1;
+    }
+  }
+  return tf.tensor3d(m, [B, T, T]);
+}
+
+/** The same mask from device ids, in float arithmetic (compares through step, as atLeast does). */
+function deviceNextMask(
+  tokens: tf.Tensor2D,
+  copyFrom: number,
+  spans: readonly (readonly number[])[],
+): tf.Tensor {
+  const [B, T] = tokens.shape;
+  const pairs = (q: tf.Tensor, k: tf.Tensor) => ({
+    q: tf.tile(q.reshape([B, T, 1]), [1, 1, T]), // along the query axis: [B, T, T]
+    k: tf.tile(k.reshape([B, 1, T]), [1, T, 1]), // along the key axis: [B, T, T]
+  });
+  const f = tokens.cast('float32'); // [B, T]
+  const ids = pairs(f, shiftRight(f)); // token t, token j − 1
+  const same = tf.step(tf.scalar(0.5).sub(tf.abs(ids.q.sub(ids.k)))); // 1 where equal: [B, T, T]
+  const st = deviceTagStates(tokens, spans).cast('float32'); // [B, T]
+  const states = pairs(st, st);
+  const otherSpan = tf.step(tf.abs(states.q.sub(states.k)).sub(0.5)); // 1 where the states differ: [B, T, T]
+  const tri = new Float32Array(T * T);
+  for (let t = 0; t < T; t++) for (let j = 1; j <= t; j++) tri[t * T + j] = 1;
+  let m = same.mul(otherSpan).mul(tf.tensor2d(tri, [T, T])); // 1 ≤ j ≤ t
+  if (copyFrom > 0) m = m.mul(tf.tile(atLeast(tokens, copyFrom).reshape([B, T, 1]), [1, 1, T]));
+  return m; // [B, T, T]
+}
+
 /** [T, T] 1 where key j's token a ahead has been read by query t (j + a ≤ t), 0 elsewhere. */
 function aheadMask(T: number, a: number): tf.Tensor2D {
   const m = new Float32Array(T * T);
@@ -229,6 +285,13 @@ function pointerTerms(
   let s = raw.mul(1 / Math.sqrt(pointerDim(cfg))).add(causalMask(T)); // [B, T(query), T(key)]
   if (copyFrom > 0)
     s = s.add(hostTokens ? hostKeyMask(hostTokens, B, T, copyFrom) : deviceKeyMask(tokens, copyFrom)); // tags are never attended to
+  if (cfg.copyNext) {
+    const spans = cfg.tagSpans!;
+    const cont = hostTokens
+      ? hostNextMask(hostTokens, B, T, copyFrom, spans)
+      : deviceNextMask(tokens, copyFrom, spans); // [B, T, T]
+    s = s.add(cont.mul(linear(hf, w['ptr.w_next'], w['ptr.b_next']))); // strength per query: [B, T, 1]
+  }
   const lseS = logSumExpLast(s); // [B, T]
   const copyMask = hostTokens
     ? hostCopyMask(hostTokens, B, T, copyFrom)

@@ -13,7 +13,7 @@
  *   tagSpans only: tag_emb [S, D] (S = spans + 1 tag states; after the weights above, so they draw the same initial
  *   values from a seed as without it)
  *   then, pointer only: ptr.wk_a1 … ptr.wk_aN [D, P] for keyAhead N ≥ 1, ptr.wq_q [D, P] with queryPool,
- *   ptr.w_gate_c [D + 1, 1] with copyGate
+ *   ptr.w_gate_c [D + 1, 1] with copyGate, ptr.w_next [D, 1] and ptr.b_next [1] (starts at 1) with copyNext
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
@@ -89,6 +89,7 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
     for (let a = 1; a <= keyAhead(cfg); a++) specs.push(n(aheadWeightName(a), [D, P]));
     if (cfg.queryPool) specs.push(n('ptr.wq_q', [D, P]));
     if (cfg.copyGate) specs.push(n('ptr.w_gate_c', [D + 1, 1]));
+    if (cfg.copyNext) specs.push(n('ptr.w_next', [D, 1]), c('ptr.b_next', [1], 'ones'));
   }
   return specs;
 }
