@@ -180,7 +180,15 @@ describe('wasm backend', () => {
       expect(await tf.setBackend(backend)).toBe(true);
       if (backend === 'wasm') installWasmSliceKernels(); // the fast path: batched matmuls split into 2-D ones
       const p = Policy.create(
-        { ...cfg, keyContext: 3, keyAhead: 2, queryPool: true, copyGate: true, commonVocab: 14 },
+        {
+          ...cfg,
+          keyContext: 3,
+          keyAhead: 2,
+          queryPool: true,
+          copyGate: true,
+          copyNext: true,
+          commonVocab: 14,
+        },
         5,
       );
       const tok = tokens(6, 3, 12, cfg.vocabSize);
@@ -229,6 +237,7 @@ describe('wasm backend', () => {
           keyAhead: 2,
           queryPool: true,
           copyGate: true,
+          copyNext: true,
           commonVocab: 40,
         },
         9,

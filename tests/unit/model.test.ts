@@ -13,7 +13,7 @@ import {
   toCheckpoint,
   toJSONBase64,
 } from '../../src/engine/model';
-import { hostNextMask } from '../../src/engine/model/forward';
+import { deviceNextMask, hostNextMask } from '../../src/engine/model/forward';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   vocabSize: 40,
@@ -174,6 +174,7 @@ describe('cached decoding matches scoreTokens', () => {
     [true, 4, SPANS, undefined, undefined, undefined, true, undefined],
     [true, 4, SPANS, 3, undefined, undefined, true, true],
     [true, undefined, SPANS, undefined, undefined, undefined, undefined, true],
+    [true, 12, SPANS, 3, undefined, undefined, true, true], // as policies are built: only ids ≥ 12 are words
   ] as const) {
     it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
@@ -187,7 +188,7 @@ describe('cached decoding matches scoreTokens', () => {
         queryPool,
         copyGate,
         copyNext,
-        commonVocab: copyGate ? 10 : undefined, // names: ids ≥ 10, so the gate's name share varies
+        commonVocab: copyGate ? (copyFrom === 12 ? 14 : 10) : undefined, // names: the gate's name share varies
       });
       const p = Policy.create(cfg, 7);
       roughen(p, 8);
@@ -454,6 +455,25 @@ describe('copyNext', () => {
       [0, 0, 0, 1, 0, 1, 1, 0, 0], // t=8 (5, outside): j=3, 5, 6 lie in the span; j=1 does not
     ];
     expect(m).toEqual(want);
+    // a control id below copyFrom (1) whose earlier occurrence is followed by a word in another span: still nothing
+    const ctl = (await hostNextMask([1, 5, 2, 1, 6], 1, 5, 4, [[2, 3]]).array())[0];
+    expect(ctl[3]).toEqual([0, 0, 0, 0, 0]);
+    expect(hostNextMask([1, 5, 2, 1, 6], 1, 5, 0, [[2, 3]]).arraySync()[0][3]).toEqual([0, 1, 0, 0, 0]); // copyFrom 0
+  });
+
+  it('device and host masks agree, id 0 and ids below copyFrom included', async () => {
+    const rng = new Rng(21);
+    const B = 3;
+    const T = 24;
+    const ids = Array.from({ length: B * T }, () => rng.int(8)); // 2 opens a span, 3 closes it; 0 and 1 repeat
+    for (const copyFrom of [0, 4]) {
+      const host = hostNextMask(ids, B, T, copyFrom, [[2, 3]]);
+      const dev = tf.tidy(() => deviceNextMask(tf.tensor2d(ids, [B, T], 'int32'), copyFrom, [[2, 3]]));
+      const [h, d] = [await host.data(), await dev.data()];
+      expect(Array.from(d)).toEqual(Array.from(h));
+      expect(Array.from(h).reduce((a, x) => a + x, 0)).toBeGreaterThan(10); // the rows do hold continuations
+      tf.dispose([host, dev]);
+    }
   });
 
   it('continues a copy: with a strong continuation the next token is the one that followed the current word', async () => {

@@ -68,12 +68,13 @@ export interface ModelConfig {
   copyGate?: boolean;
   /**
    * Copy continuation (pointer and tagSpans only): after the policy has written token x_t, every position j whose
-   * previous token is also x_t (x_{j−1} = x_t, j ≤ t, x_t a word) and which lies in another tag span than t (the
-   * question or a passage, not the query or answer being written: that would loop, "country country") gets
+   * previous token is also x_t (x_{j−1} = x_t, j ≤ t, x_t a word) and whose tag state differs from t's (the question
+   * or a passage, not the query or answer being written: that would loop, "country country") gets
    * s_{t,j} += h_t · w_next + b_next in the copy head's scores, so "the word that followed the one I just copied" is
-   * an exact match on token ids, not a bilinear match of two random name vectors. With copyGate the gate then sees the word it would copy next ("sea" → go on, "." → close
-   * the answer). Without it trained policies answered with the first word of multi-word answers (docs/experiments.md
-   * §2.16). Omitted: false (weights `ptr.w_next` [D, 1], `ptr.b_next` [1]).
+   * an exact match on token ids, not a bilinear match of two random name vectors. With copyGate the gate then sees
+   * the word it would copy next ("sea" → go on, "." → close the answer). Without it trained policies answered with
+   * the first word of multi-word answers (docs/experiments.md §2.16, §2.17). Omitted: false (weights `ptr.w_next`
+   * [D, 1], `ptr.b_next` [1]).
    */
   copyNext?: boolean;
 }

@@ -35,7 +35,7 @@ export class DecodeState {
   readonly tagStates: Int32Array;
   /** 1 at each row's slots that the copy query's question pool averages (pool.ts; cfg.queryPool only). */
   readonly pooled: Uint8Array;
-  /** Tag state of every slot, [batch × contextLen] (cfg.copyNext only: a continuation comes from another span). */
+  /** Tag state of every slot, [batch × contextLen] (cfg.copyNext only: a continuation comes from another tag state). */
   readonly slotTags: Int32Array;
   /** Per layer: keys [B, H, dh, C] (pre-transposed so q·K is a plain matMul) and values [B, H, C, dh]. */
   kCache: tf.Tensor[];

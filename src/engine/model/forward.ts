@@ -11,7 +11,7 @@
  *   (j ranges over the positions whose token may be copied: ids ≥ copyFrom, i.e. words, never tags)
  *   g_t = σ(h_t · w_g + b_g),  h = final-LayerNorm output,  E = tok_emb (tied output projection)
  *   (+ [Σ_j a_{t,j} e(token_j), Σ_j a_{t,j}·[token_j is a name]] · w_gc in g_t's logit with copyGate).
- *   (+ (h_t · w_next + b_next)·[token_{j−1} = token_t, j in another tag span than t] in a_t's scores with copyNext:
+ *   (+ (h_t · w_next + b_next)·[token_{j−1} = token_t, tagState_j ≠ tagState_t] in a_t's scores with copyNext:
  *    go on copying where the token just written came from)
  * The copy mass of the target is Σ_j a_{t,j}·[token_j = target] from a [B, T, T] equality mask (no [B, T, V] one-hot),
  * combined in log space: log p = logsumexp(log g + log p_vocab, log(1 − g) + log copy).
@@ -197,9 +197,9 @@ function deviceKeyMask(tokens: tf.Tensor2D, copyFrom: number): tf.Tensor {
 
 /**
  * Copy-continuation mask [B, T(query), T(key)] (ModelConfig.copyNext): 1 where key j follows an occurrence of the
- * query's own token (1 ≤ j ≤ t, tokens[j − 1] = tokens[t]), that token is a word (id ≥ copyFrom), and j lies in
- * another tag span than t (states: tagstate.ts), so a query or an answer continues what it copies from the question
- * or a passage, never its own words (which would loop: "country country country"). 0 elsewhere. From host ids.
+ * query's own token (1 ≤ j ≤ t, tokens[j − 1] = tokens[t]), that token is a word (id ≥ copyFrom), and j's tag
+ * state differs from t's (tagstate.ts), so a query or an answer continues what it copies from the question or a
+ * passage, never its own words (which would loop: "country country country"). 0 elsewhere. From host ids.
  */
 export function hostNextMask(
   ids: ArrayLike<number>,
@@ -226,7 +226,7 @@ export function hostNextMask(
 }
 
 /** The same mask from device ids, in float arithmetic (compares through step, as atLeast does). */
-function deviceNextMask(
+export function deviceNextMask(
   tokens: tf.Tensor2D,
   copyFrom: number,
   spans: readonly (readonly number[])[],
