@@ -13,7 +13,7 @@ import {
   toCheckpoint,
   toJSONBase64,
 } from '../../src/engine/model';
-import { deviceNextMask, hostNextMask } from '../../src/engine/model/forward';
+import { deviceNextMask, hostNextMask } from '../../src/engine/model/continuation';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   vocabSize: 40,

@@ -4,8 +4,8 @@
  * that appends tokens to some rows and returns their next-token distributions (vocabulary softmax mixed with the copy
  * head; the copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
  *
- * Cache writes gather from concat(cache, chunk) with a per-row slot index, so rows that are not fed keep their
- * cache untouched and every call has the same shapes for a given chunk bucket.
+ * Cache writes (cachewrite.ts) leave rows that are not fed untouched, and every call has the same shapes for a given
+ * chunk bucket. Copy continuation (copyNext) takes its rule from continuation.ts.
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -20,7 +20,8 @@ import {
   pointerDim,
 } from './config';
 import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
-import { slotWrite, slotWriteAvailable } from '../wasm-kernels';
+import { planWrite, writeKeys, writeRows, writeValues } from './cachewrite';
+import { markContinuations } from './continuation';
 import { mlp } from './forward';
 import { nextTagState, tagTransitions } from './tagstate';
 import { aheadWeightName, keyWeightName, type Weights } from './params';
@@ -209,16 +210,9 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     }
   }
   if (state.cfg.pointer && state.cfg.copyNext) {
-    c.next = new Float32Array(B * C); // as forward.ts hostNextMask, for each fed row's last token
-    for (const { row } of rows) {
-      const p = c.lastPos[row];
-      const cur = state.tokens[row * C + p];
-      if (cur < copyFrom) continue;
-      const st = state.slotTags[row * C + p];
-      for (let j = 1; j <= p; j++)
-        if (state.tokens[row * C + j - 1] === cur && state.slotTags[row * C + j] !== st)
-          c.next[row * C + j] = 1;
-    }
+    c.next = new Float32Array(B * C); // the row of each fed row's last token in continuation.ts hostNextMask
+    for (const { row } of rows)
+      markContinuations(state.tokens, state.slotTags, row * C, c.lastPos[row], copyFrom, c.next, row * C);
   }
   for (let b = 0; b < B; b++) {
     c.ptrBias.fill(NEG_BIG, b * C + c.lastPos[b] + 1, (b + 1) * C);
@@ -227,75 +221,6 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
         if (state.tokens[b * C + j] < copyFrom) c.ptrBias[b * C + j] = NEG_BIG; // tags are never copied
   }
   return c;
-}
-
-/**
- * Single-token feeds (the hot loop) write with a one-hot slot mask instead: cache·keep + x·wr, broadcast, which on
- * wasm is far cheaper than a batched gather. wr [B, C] is 1 at each fed row's slot; keep = 1 − wr.
- */
-interface OneSlot {
-  wr: tf.Tensor;
-  keep: tf.Tensor;
-  /** int32 [B]: the slot each row writes (−1: none), when the wasm SlotWrite kernel does the write instead. */
-  slots: tf.Tensor | null;
-}
-
-/**
- * New tokens into a cache without touching other slots: gather(concat(cache, chunk), writeIdx) along the slot axis,
- * where writeIdx [B, C] picks the old slot c or the chunk slot C + i. One copy of the cache, whatever S is
- * (a one-hot matMul write costs B·D·S·C and dominated long observation chunks).
- * keys: cache [B, H, dh, C], x [B, S, D]; values: cache [B, H, C, dh]; pointer keys: cache [B, C, P].
- */
-function writeKeys(
-  cache: tf.Tensor,
-  idx: tf.Tensor | null,
-  x: tf.Tensor,
-  H: number,
-  one: OneSlot | null,
-): tf.Tensor {
-  const [B, , dh, C] = cache.shape;
-  if (one?.slots) return slotWrite(cache, x.reshape([B, H, dh, 1]), one.slots, 3);
-  if (one)
-    return cache
-      .mul(one.keep.reshape([B, 1, 1, C]))
-      .add(x.reshape([B, H, dh, 1]).mul(one.wr.reshape([B, 1, 1, C])));
-  const slots = cache.transpose([0, 3, 1, 2]).reshape([B, C, H * dh]); // [B, C, D]
-  return gatherSlots(slots, x, idx!).reshape([B, C, H, dh]).transpose([0, 2, 3, 1]); // [B, H, dh, C]
-}
-
-function writeValues(
-  cache: tf.Tensor,
-  idx: tf.Tensor | null,
-  x: tf.Tensor,
-  H: number,
-  one: OneSlot | null,
-): tf.Tensor {
-  const [B, , C, dh] = cache.shape;
-  if (one?.slots) return slotWrite(cache, x.reshape([B, H, 1, dh]), one.slots, 2);
-  if (one)
-    return cache
-      .mul(one.keep.reshape([B, 1, C, 1]))
-      .add(x.reshape([B, H, 1, dh]).mul(one.wr.reshape([B, 1, C, 1])));
-  const slots = cache.transpose([0, 2, 1, 3]).reshape([B, C, H * dh]); // [B, C, D]
-  return gatherSlots(slots, x, idx!).reshape([B, C, H, dh]).transpose([0, 2, 1, 3]); // [B, H, C, dh]
-}
-
-/**
- * Slot-major write: rows of concat(cache, chunk) [B·(C+S), F] gathered by flat index b·(C+S) + writeIdx[b, c].
- * A plain axis-0 gather on purpose: tfjs-backend-wasm 4.22's GatherV2 with batchDims = 1 returns wrong rows for b > 0.
- */
-function gatherSlots(slots: tf.Tensor, x: tf.Tensor, flatIdx: tf.Tensor): tf.Tensor {
-  const [B, C, F] = slots.shape;
-  const S = x.shape[1] as number;
-  const src = tf.concat([slots, x.reshape([B, S, F])], 1).reshape([B * (C + S), F]); // [B·(C+S), F]
-  return tf.gather(src, flatIdx).reshape([B, C, F]); // [B, C, F]
-}
-
-/** Flat source rows for gatherSlots: b·(C+S) + writeIdx[b, c]. */
-function flatWriteIdx(writeIdx: Int32Array, B: number, C: number, S: number): Int32Array {
-  const out = new Int32Array(B * C);
-  for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) out[b * C + c] = b * (C + S) + writeIdx[b * C + c];
-  return out;
 }
 
 /**
@@ -320,26 +245,15 @@ export function feedTensors(
   const e = tf.gather(w.tok_emb, ids); // [B, S, D]
   let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
   if (cfg.tagSpans) x = x.add(tf.gather(w.tag_emb, tf.tensor2d(c.tags, [B, S], 'int32'))); // [B, S, D] as in trunk()
-  const idx = S === 1 ? null : tf.tensor1d(flatWriteIdx(c.writeIdx, B, C, S), 'int32'); // [B·C]
-  let one: OneSlot | null = null;
-  if (S === 1 && slotWriteAvailable()) {
-    const slots = Int32Array.from(c.pos, (p, b) => (c.write[b] ? p : -1));
-    one = { wr: tf.scalar(0), keep: tf.scalar(1), slots: tf.tensor1d(slots, 'int32') };
-  } else if (S === 1) {
-    const wr = tf
-      .oneHot(pos.reshape([B]), C)
-      .cast('float32')
-      .mul(tf.tensor2d(c.write, [B, 1])); // [B, C]
-    one = { wr, keep: tf.scalar(1).sub(wr), slots: null };
-  }
+  const wr = planWrite(S, C, c.pos, c.write, c.writeIdx); // how this feed writes the caches
   const mask = tf.tensor4d(c.attnBias, [B, 1, S, C]); // [B, 1, S, C] 0 / −1e9
   const k: tf.Tensor[] = [];
   const v: tf.Tensor[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
     const h = layerNorm(x, w[`l${l}.ln1_g`], w[`l${l}.ln1_b`]); // [B, S, D]
     const [qn, kn, vn] = tf.split(linear(h, w[`l${l}.w_qkv`], w[`l${l}.b_qkv`]), 3, -1); // 3 × [B, S, D]
-    k.push(writeKeys(state.kCache[l], idx, kn, H, one)); // [B, H, dh, C]
-    v.push(writeValues(state.vCache[l], idx, vn, H, one)); // [B, H, C, dh]
+    k.push(writeKeys(state.kCache[l], kn, H, wr)); // [B, H, dh, C]
+    v.push(writeValues(state.vCache[l], vn, H, wr)); // [B, H, C, dh]
     const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
     // Chunks: batched products split into 2-D ones on wasm (layers.ts); single tokens: the batched kernel is cheaper.
     const bmm = S === 1 ? tf.matMul : batchedMatMul;
@@ -364,13 +278,7 @@ export function feedTensors(
       .mul(tf.tensor3d(c.prevOk[i], [B, S, 1])); // [B, S, D]: e(x_{j−o}), o = i + 1
     pkNew = pkNew.add(linear(ePrev, w[keyWeightName(i + 1)])); // [B, S, P]
   });
-  const pk = one?.slots
-    ? slotWrite(state.pkCache, pkNew.reshape([B, 1, P]), one.slots, 1) // [B, C, P]
-    : one
-      ? state.pkCache
-          .mul(one.keep.reshape([B, C, 1]))
-          .add(pkNew.reshape([B, 1, P]).mul(one.wr.reshape([B, C, 1]))) // [B, C, P]
-      : gatherSlots(state.pkCache, pkNew, idx!); // [B, C, P]
+  const pk = writeRows(state.pkCache, pkNew, wr); // [B, C, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   let q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
   // Embeddings of every slot, for the question pool and the keys' tokens ahead (forward.ts pointerTerms).

@@ -46,7 +46,8 @@ import {
   softmaxEntropy,
   swapLast,
 } from './layers';
-import { deviceTagStates, hostTagStates, tagEmbedding } from './tagstate';
+import { tagEmbedding } from './tagstate';
+import { deviceNextMask, hostNextMask } from './continuation';
 import { vocabLseEntropy } from './vocabhead';
 import { aheadWeightName, keyWeightName, type Weights } from './params';
 import { devicePoolMatrix, hostPoolFlags, hostPoolMatrix } from './pool';
@@ -193,60 +194,6 @@ function deviceCopyMask(tokens: tf.Tensor2D, next: tf.Tensor, copyFrom: number):
 function deviceKeyMask(tokens: tf.Tensor2D, copyFrom: number): tf.Tensor {
   const [B, T] = tokens.shape;
   return tf.less(tokens, copyFrom).cast('float32').mul(NEG_BIG).reshape([B, 1, T]); // [B, 1, T]
-}
-
-/**
- * Copy-continuation mask [B, T(query), T(key)] (ModelConfig.copyNext): 1 where key j follows an occurrence of the
- * query's own token (1 ≤ j ≤ t, tokens[j − 1] = tokens[t]), that token is a word (id ≥ copyFrom), and j's tag
- * state differs from t's (tagstate.ts), so a query or an answer continues what it copies from the question or a
- * passage, never its own words (which would loop: "country country country"). 0 elsewhere. From host ids.
- */
-export function hostNextMask(
-  ids: ArrayLike<number>,
-  B: number,
-  T: number,
-  copyFrom: number,
-  spans: readonly (readonly number[])[],
-): tf.Tensor3D {
-  if (ids.length !== B * T)
-    throw new Error(`scoreTokens: hostTokens has ${ids.length} entries, expected ${B * T}`);
-  const states = hostTagStates(ids, B, T, spans);
-  const m = new Float32Array(B * T * T);
-  for (let b = 0; b < B; b++) {
-    const row = b * T;
-    for (let t = 0; t < T; t++) {
-      const cur = ids[row + t];
-      if (cur < copyFrom) continue;
-      const base = (row + t) * T;
-      const st = states[row + t];
-      for (let j = 1; j <= t; j++) if (ids[row + j - 1] === cur && states[row + j] !== st) m[base + j] = 1;
-    }
-  }
-  return tf.tensor3d(m, [B, T, T]);
-}
-
-/** The same mask from device ids, in float arithmetic (compares through step, as atLeast does). */
-export function deviceNextMask(
-  tokens: tf.Tensor2D,
-  copyFrom: number,
-  spans: readonly (readonly number[])[],
-): tf.Tensor {
-  const [B, T] = tokens.shape;
-  const pairs = (q: tf.Tensor, k: tf.Tensor) => ({
-    q: tf.tile(q.reshape([B, T, 1]), [1, 1, T]), // along the query axis: [B, T, T]
-    k: tf.tile(k.reshape([B, 1, T]), [1, T, 1]), // along the key axis: [B, T, T]
-  });
-  const f = tokens.cast('float32'); // [B, T]
-  const ids = pairs(f, shiftRight(f)); // token t, token j − 1
-  const same = tf.step(tf.scalar(0.5).sub(tf.abs(ids.q.sub(ids.k)))); // 1 where equal: [B, T, T]
-  const st = deviceTagStates(tokens, spans).cast('float32'); // [B, T]
-  const states = pairs(st, st);
-  const otherSpan = tf.step(tf.abs(states.q.sub(states.k)).sub(0.5)); // 1 where the states differ: [B, T, T]
-  const tri = new Float32Array(T * T);
-  for (let t = 0; t < T; t++) for (let j = 1; j <= t; j++) tri[t * T + j] = 1;
-  let m = same.mul(otherSpan).mul(tf.tensor2d(tri, [T, T])); // 1 ≤ j ≤ t
-  if (copyFrom > 0) m = m.mul(tf.tile(atLeast(tokens, copyFrom).reshape([B, T, 1]), [1, 1, T]));
-  return m; // [B, T, T]
 }
 
 /** [T, T] 1 where key j's token a ahead has been read by query t (j + a ≤ t), 0 elsewhere. */
