@@ -33,31 +33,53 @@ export interface BaseProgress {
 }
 
 /**
- * Draws rendered demonstrations that fit the rollout caps, in batches of similar length: short (one search) and
- * long (two searches) demonstrations wait in separate pools, and each batch is taken from the fuller pool, so a
- * batch is padded to its own length rather than to the longest chain (about a third less compute per step).
+ * Draws rendered demonstrations that fit the rollout caps, as one batch per step split in two parts of similar
+ * length: short (one search) and long (two searches) demonstrations, each part padded to its own length rather than
+ * to the longest chain (about a third less compute per step). Every step holds both kinds in the proportion the
+ * builder makes them, estimated once from the first demonstrations and then fixed, so the parts keep static shapes
+ * (WebGPU compiles shaders per shape). Steps made of one kind only swing the search-again-or-answer decision from
+ * step to step, and where the last steps left it depended on the seed: one world base searched again after 3% of
+ * first searches where its practice did so after about half (docs/experiments.md §2.18).
  */
 export class PracticeSampler {
   private readonly pools: Trajectory[][] = [[], []];
+  /** Long demonstrations per step, once estimated. */
+  private longPerStep: number | null = null;
 
   constructor(
     private readonly env: RolloutEnv,
     private readonly builder: PracticeBuilder,
     private readonly rng: Rng,
-    /** Demonstrations of at most this many tokens go to the short pool. */
+    /** Demonstrations of at most this many tokens are short. */
     private readonly shortLen = 128,
   ) {}
 
-  next(n: number): Trajectory[] {
+  /** `n` demonstrations, as the short part and the long part of one step (an empty part is left out). */
+  next(n: number): Trajectory[][] {
+    if (this.longPerStep === null) {
+      this.fill((made) => made >= 4 * n);
+      const [short, long] = this.pools.map((p) => p.length);
+      this.longPerStep = Math.round((n * long) / (short + long));
+    }
+    const want = [n - this.longPerStep, this.longPerStep];
+    this.fill(() => this.pools.every((p, i) => p.length >= want[i]));
+    const parts = this.pools.map((p, i) => p.splice(0, want[i]));
+    // Leftovers of the kind made more often than its share wait for later steps; a cap keeps them few.
+    for (const p of this.pools) p.splice(0, Math.max(0, p.length - 4 * n));
+    return parts.filter((p) => p.length);
+  }
+
+  private fill(done: (made: number) => boolean): void {
+    let made = 0;
     let tries = 0;
-    while (this.pools.every((p) => p.length < n)) {
-      if (++tries > n * 100)
+    while (!done(made)) {
+      if (++tries > 400 * (made + 1))
         throw new Error('practice: could not render demonstrations within the context caps');
       const t = renderDemo(this.env, this.builder.next(this.rng));
-      if (t) this.pools[t.ids.length <= this.shortLen ? 0 : 1].push(t);
+      if (!t) continue;
+      this.pools[t.ids.length <= this.shortLen ? 0 : 1].push(t);
+      made++;
     }
-    const pool = this.pools[0].length >= n ? this.pools[0] : this.pools[1];
-    return pool.splice(0, n);
   }
 }
 
@@ -91,21 +113,26 @@ export async function trainBase(
     for (let step = 0; step < cfg.steps; step++) {
       if (await shouldStop?.()) break;
       const t0 = performance.now();
-      const batch = makeBatch(sampler.next(cfg.batchSize), policy.cfg.contextLen, true);
+      const parts = sampler.next(cfg.batchSize).map((p) => makeBatch(p, policy.cfg.contextLen, true));
+      const count = parts.reduce((a, b) => a + b.maskedTokens, 0);
       const { value, grads } = tf.variableGrads(() => {
-        const { logp } = policy.scoreTokens(batch.tokens, {
-          select: batch.hostMask,
-          hostTokens: batch.hostTokens,
+        // One mean over the generated tokens of both parts, as if they were one batch.
+        const sums = parts.map((batch) => {
+          const { logp } = policy.scoreTokens(batch.tokens, {
+            select: batch.hostMask,
+            hostTokens: batch.hostTokens,
+          });
+          return tf.sum(tf.mul(logp, batch.mask));
         });
         return tf.neg(
-          tf.div(tf.sum(tf.mul(logp, batch.mask)), tf.maximum(tf.sum(batch.mask), 1)),
+          tf.div(sums.length > 1 ? tf.add(sums[0], sums[1]) : sums[0], Math.max(count, 1)),
         ) as tf.Scalar;
       }, policy.variables);
       await opt.apply(grads);
       lastLoss = (await value.data())[0];
-      const tokens = batch.length * cfg.batchSize;
+      const tokens = parts.reduce((a, b) => a + b.length * b.mask.shape[0], 0);
       tf.dispose([value, ...Object.values(grads)]);
-      batch.dispose();
+      for (const b of parts) b.dispose();
       onProgress?.({
         step: step + 1,
         steps: cfg.steps,

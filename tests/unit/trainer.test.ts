@@ -4,7 +4,7 @@ import { defaultGrpoConfig, defaultRolloutConfig } from '../../src/engine/config
 import { AdamW, warmupLr } from '../../src/engine/optim';
 import { PracticeBuilder, renderDemo } from '../../src/engine/practice';
 import { contentWords, nameSpans } from '../../src/engine/practice-text';
-import { trainBase } from '../../src/engine/base';
+import { PracticeSampler, trainBase } from '../../src/engine/base';
 import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import { RolloutEnv } from '../../src/engine/rollout';
@@ -151,6 +151,42 @@ describe('practice', () => {
     expect(rate(twoHop, (d) => d.searches.length === 2 && /oskovan/.test(d.searches[1]))).toBeGreaterThan(
       0.2,
     );
+  });
+
+  it('gives every step both lengths of demonstration, in fixed counts, in the proportion the builder makes them', () => {
+    const policy = newPolicy(tokenizer, 1, { dModel: 16, nHeads: 2, nLayers: 1, contextLen: 128 });
+    const env = new RolloutEnv(policy, tokenizer, retriever, cfg);
+    const builder = new PracticeBuilder(corpus, train, retriever, cfg);
+    // The builder's own mix, from an independent draw; the split is the length that halves it most evenly.
+    const lengths: number[] = [];
+    const rng = new Rng(11);
+    while (lengths.length < 400) {
+      const t = renderDemo(env, builder.next(rng));
+      if (t) lengths.push(t.ids.length);
+    }
+    const shareAbove = (x: number) => lengths.filter((y) => y > x).length / lengths.length;
+    const split = [...new Set(lengths)].reduce((a, b) =>
+      Math.abs(shareAbove(b) - 0.5) < Math.abs(shareAbove(a) - 0.5) ? b : a,
+    );
+    const longShare = shareAbove(split);
+    expect(longShare).toBeGreaterThan(0.1);
+    expect(longShare).toBeLessThan(0.9);
+
+    const sampler = new PracticeSampler(env, builder, new Rng(3), split);
+    const sizes = new Set<string>();
+    let long = 0;
+    for (let step = 0; step < 30; step++) {
+      const parts = sampler.next(10);
+      expect(parts).toHaveLength(2);
+      expect(parts[0].every((t) => t.ids.length <= split)).toBe(true);
+      expect(parts[1].every((t) => t.ids.length > split)).toBe(true);
+      expect(parts[0].length + parts[1].length).toBe(10);
+      sizes.add(parts.map((p) => p.length).join('+'));
+      long += parts[1].length;
+    }
+    expect(sizes.size).toBe(1); // static shapes
+    expect(Math.abs(long / 300 - longShare)).toBeLessThan(0.15);
+    policy.dispose();
   });
 
   it('lowers the practice loss and leaks no tensors', async () => {
