@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch } from './batch';
 import type { Policy } from './model';
-import { AdamW } from './optim';
+import { AdamW, sumAll } from './optim';
 import { renderDemo, type PracticeBuilder } from './practice';
 import type { Rng } from './rng';
 import type { RolloutEnv, Trajectory } from './rollout';
@@ -124,9 +124,7 @@ export async function trainBase(
           });
           return tf.sum(tf.mul(logp, batch.mask));
         });
-        return tf.neg(
-          tf.div(sums.length > 1 ? tf.add(sums[0], sums[1]) : sums[0], Math.max(count, 1)),
-        ) as tf.Scalar;
+        return tf.neg(tf.div(sumAll(sums), Math.max(count, 1))) as tf.Scalar;
       }, policy.variables);
       await opt.apply(grads);
       lastLoss = (await value.data())[0];
