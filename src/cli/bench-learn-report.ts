@@ -3,7 +3,7 @@
  * aggregation of per-cell results into mean ± std over seeds, the Markdown table, and hand-written SVG line charts
  * of training curves. Pure functions of plain data: no I/O, no tfjs (the runner is bench-learn.ts).
  */
-import type { Algo, Mode } from '../engine/config';
+import { defaultRolloutConfig, type Algo, type Mode } from '../engine/config';
 
 export type Section = 'main' | 'group' | 'topk';
 
@@ -23,7 +23,13 @@ export interface MethodSpec {
 /** Every method of the benchmark, in table order. Unset RL fields take the CLI defaults (G 8, top-3, masking). */
 export const METHODS: readonly MethodSpec[] = [
   { id: 'direct', label: 'Direct (base policy)', section: 'main', mode: 'direct', rl: false },
-  { id: 'rag', label: 'RAG (base policy, top-3 up front)', section: 'main', mode: 'rag', rl: false },
+  {
+    id: 'rag',
+    label: `RAG (base policy, top-${defaultRolloutConfig().topk} up front)`,
+    section: 'main',
+    mode: 'rag',
+    rl: false,
+  },
   { id: 'r1', label: 'R1 (GRPO, no search)', section: 'main', mode: 'nosearch', rl: true },
   { id: 'grpo', label: 'Search-R1 GRPO', section: 'main', mode: 'search', rl: true },
   {
@@ -168,7 +174,7 @@ export interface ReportMeta {
 const SECTION_TITLE: Record<Section, string> = {
   main: 'Main comparison',
   group: 'GRPO group size (Search-R1 GRPO above is G = 8)',
-  topk: 'Passages per search (Search-R1 GRPO above is top-3)',
+  topk: `Passages per search (Search-R1 GRPO above is top-${defaultRolloutConfig().topk})`,
 };
 
 /** The paper-style table: EM mean ± std over seeds per corpus split by hops, the average, searches per question. */

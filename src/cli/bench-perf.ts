@@ -136,11 +136,17 @@ runMain(async () => {
     `large matmul ${n}x${n}: ${(await matmulGflops(n, quick ? 2 : 5)).toFixed(1)} GFLOP/s (the backend's ceiling)`,
   );
 
-  const sizes: [string, Partial<ModelConfig>][] = [
-    ['default d=64 L=2 H=4 ctx=256', {}],
-    ['larger  d=128 L=4 H=4 ctx=256', { dModel: 128, nLayers: 4, nHeads: 4 }],
+  // The larger model's forward+backward over 32 rows of 256 tokens outgrows the wasm heap (4 GiB): its update
+  // figures use 16 rows, and its GRPO step four mini-batches of 16 rows instead of two of 32.
+  const sizes: [string, Partial<ModelConfig>, { updateRows: number; miniBatches: number }][] = [
+    ['default d=64 L=2 H=4 ctx=256', {}, { updateRows: 32, miniBatches: defaultGrpoConfig().miniBatches }],
+    [
+      'larger  d=128 L=4 H=4 ctx=256',
+      { dModel: 128, nLayers: 4, nHeads: 4 },
+      { updateRows: 16, miniBatches: 4 },
+    ],
   ];
-  for (const [label, o] of sizes) {
+  for (const [label, o, fit] of sizes) {
     const cfg = modelConfigFor(tokenizer, o);
     console.log(`\n${label}`);
     const B = 64;
@@ -149,22 +155,23 @@ runMain(async () => {
     console.log(
       `  rollout, batch ${B}: KV cache ${kv.toFixed(0)} tok/s | full recompute ${full.toFixed(0)} tok/s (×${(kv / full).toFixed(1)})`,
     );
-    const up = await updateTokensPerSec(cfg, 32, 256);
-    console.log(`  update (forward+backward, 32×256 tokens): ${up.toFixed(0)} tok/s`);
+    const up = await updateTokensPerSec(cfg, fit.updateRows, 256);
+    console.log(`  update (forward+backward, ${fit.updateRows}×256 tokens): ${up.toFixed(0)} tok/s`);
     const policy = newPolicy(tokenizer, 3, o);
+    const grpo = { ...defaultGrpoConfig(), miniBatches: fit.miniBatches };
     const trainer = new GrpoTrainer(
       policy,
       tokenizer,
       retriever,
       data.train,
-      defaultGrpoConfig(),
+      grpo,
       defaultRolloutConfig(),
       new Rng(1),
     );
     await trainer.step(); // warm-up: shape compilation
     const { metrics: m } = await trainer.step();
     console.log(
-      `  one GRPO step (${defaultGrpoConfig().questionsPerStep} questions × G=${defaultGrpoConfig().groupSize}): ` +
+      `  one GRPO step (${grpo.questionsPerStep} questions × G=${grpo.groupSize}, ${grpo.miniBatches} mini-batches): ` +
         `${m.seconds.total.toFixed(2)} s = rollout ${m.seconds.rollout.toFixed(2)} + reference ${m.seconds.reference.toFixed(2)} + update ${m.seconds.update.toFixed(2)}` +
         ` | ${m.rolloutTokensPerSec.toFixed(0)} rollout tok/s, ${m.updateTokensPerSec.toFixed(0)} update tok/s`,
     );

@@ -84,7 +84,16 @@ export interface Summary {
   backend: string;
   steps: number;
   seconds: number;
+  /** Wall-clock seconds by phase: reading practice, the pass@k gate, held-out evaluations, RL steps. */
+  phase_seconds: PhaseSeconds;
   algo: Algo;
+}
+
+export interface PhaseSeconds {
+  practice: number;
+  gate: number;
+  evaluation: number;
+  rl: number;
 }
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -107,6 +116,16 @@ export function splitValidation(train: readonly QAItem[]): { train: QAItem[]; va
 
 export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   const t0 = performance.now();
+  const phases: PhaseSeconds = { practice: 0, gate: 0, evaluation: 0, rl: 0 };
+  /** Runs f and adds its wall-clock seconds to one phase. */
+  const timed = async <T>(phase: keyof PhaseSeconds, f: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await f();
+    } finally {
+      phases[phase] += (performance.now() - start) / 1000;
+    }
+  };
   // 1. Input first: every file is validated before any work, so bad input fails fast with exit code 2.
   const data: Dataset = {
     corpus: loadCorpus(o.corpus),
@@ -168,8 +187,10 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
           steps,
           ...(warmup ? {} : { warmupSteps: 0 }),
         };
-        return trainBase(policy, env, builder, baseCfg, practiceRng, (p) =>
-          bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
+        return timed('practice', () =>
+          trainBase(policy, env, builder, baseCfg, practiceRng, (p) =>
+            bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
+          ),
         );
       };
       let loss = await practise(o.baseSteps, 'base', true);
@@ -180,7 +201,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       const willTrain = cfg.steps > 0 || (o.baseOnly === true && !o.evalOnly);
       if (o.passK > 0 && o.baseSteps > 0 && val.length && willTrain && o.mode !== 'direct') {
         for (let round = 0; ; round++) {
-          const pk = await passAtK(env, val, o.passK, rng.fork());
+          const pk = await timed('gate', () => passAtK(env, val, o.passK, rng.fork()));
           gate.push({ round, passK: r4(pk) });
           lastGatePassK = pk;
           process.stderr.write(
@@ -200,9 +221,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     }
     const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
     const evalBar = new Progress('eval');
-    const base = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
+    const base = await timed('evaluation', () =>
+      evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n)),
+    );
     const passK =
-      lastGatePassK ?? (o.passK > 0 && val.length ? await passAtK(env, val, o.passK, rng.fork()) : null);
+      lastGatePassK ??
+      (o.passK > 0 && val.length ? await timed('gate', () => passAtK(env, val, o.passK, rng.fork())) : null);
     process.stderr.write(
       `base: held-out EM ${base.summary.em.toFixed(3)} ${JSON.stringify(base.summary.emByHops)}` +
         (passK !== null ? `, validation pass@${o.passK} ${passK.toFixed(3)}` : '') +
@@ -217,7 +241,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       const bar = new Progress('train');
       const before = tf.memory().numTensors;
       for (let s = 0; s < cfg.steps; s++) {
-        const { metrics: m } = await trainer.step();
+        const { metrics: m } = await timed('rl', () => trainer.step());
         metrics.push(m);
         bar.update(
           s + 1,
@@ -227,7 +251,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
             ('valueLoss' in m ? ` vf ${(m.valueLoss as number).toFixed(3)}` : ''),
         );
         if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
-          const ev = await evaluate(env, data.test, new Rng(o.seed + s));
+          const ev = await timed('evaluation', () => evaluate(env, data.test, new Rng(o.seed + s)));
           process.stderr.write(
             `\nheld-out EM at step ${s + 1}: ${ev.summary.em.toFixed(3)} ${JSON.stringify(ev.summary.emByHops)}\n`,
           );
@@ -242,7 +266,9 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       const leaked = tf.memory().numTensors - before;
       if (leaked !== 0) process.stderr.write(`warning: ${leaked} tensors not freed during training\n`);
       trainer.dispose();
-      final = await evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n));
+      final = await timed('evaluation', () =>
+        evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n)),
+      );
     }
 
     // 4. Outputs.
@@ -260,6 +286,12 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       backend: choice.backend,
       steps: cfg.steps,
       seconds: Math.round(seconds * 10) / 10,
+      phase_seconds: {
+        practice: Math.round(phases.practice),
+        gate: Math.round(phases.gate),
+        evaluation: Math.round(phases.evaluation),
+        rl: Math.round(phases.rl),
+      },
       algo: cfg.algo,
     };
     if (!o.evalOnly) writeJsonl(out.file('metrics.jsonl'), metrics);

@@ -17,7 +17,10 @@ export interface RolloutConfig {
   mode: Mode;
   /** Search rounds before the forced final round. Paper: 4 (simplest scripts: 2). */
   maxTurns: number;
-  /** Passages per search. Paper: 3. */
+  /**
+   * Passages per search. Paper: 3. Two make a GRPO step about a fifth cheaper but lost 0.04 held-out EM on `world`
+   * over three seeds (docs/experiments.md §2.19).
+   */
   topk: number;
   /** Tokens the policy may generate in one round. */
   maxTurnTokens: number;

@@ -56,6 +56,11 @@ describe('npm run train / eval', () => {
     for (const k of ['em', 'f1', 'base_em', 'searches_per_question', 'steps', 'seconds'])
       expect(summary).toHaveProperty(k);
     expect(summary.steps).toBe(1);
+    // Every phase ran (practice, the pass@k gate, evaluations, one RL step); together they fit in the run's time.
+    const phases = summary.phase_seconds as Record<string, number>;
+    expect(Object.keys(phases).sort()).toEqual(['evaluation', 'gate', 'practice', 'rl']);
+    const phaseSum = Object.values(phases).reduce((a, b) => a + b, 0);
+    expect(phaseSum).toBeLessThanOrEqual(summary.seconds + 2); // each phase is rounded to whole seconds
     const metrics = fs
       .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
       .trim()
