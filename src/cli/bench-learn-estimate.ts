@@ -11,10 +11,12 @@ import { PpoTrainer } from '../engine/ppo';
 import { Rng } from '../engine/rng';
 import { RolloutEnv } from '../engine/rollout';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
+import { SplitRunner } from '../engine/shard';
 import { GrpoTrainer } from '../engine/trainer';
 import { corpusFiles, type BenchOptions } from './bench-learn-options';
 import type { MethodSpec } from './bench-learn-report';
 import { loadCorpus, loadQA } from './common';
+import { WorkerPeer, defaultThreads } from './peer';
 
 export interface Timing {
   corpus: string;
@@ -33,7 +35,7 @@ export const seconds = () => performance.now() / 1000;
 
 /**
  * Time 3 practice steps, one GRPO and one PPO step and a greedy evaluation of up to 64 test questions on a fresh
- * policy of the first corpus. A barely practised policy writes to every length cap, so RL steps come out on the
+ * policy of the first corpus, on as many compute threads as the runs will use (peer.ts defaultThreads). A barely practised policy writes to every length cap, so RL steps come out on the
  * long side: the estimate is an upper bound rather than a forecast.
  */
 export async function calibrate(o: BenchOptions): Promise<Timing> {
@@ -49,13 +51,27 @@ export async function calibrate(o: BenchOptions): Promise<Timing> {
   const tokenizer = buildTokenizer(data);
   const retriever = buildRetriever(data.corpus);
   const policy = newPolicy(tokenizer, 1);
+  const peer =
+    defaultThreads(o.backend) > 1
+      ? await WorkerPeer.start(o.backend, policy, tokenizer, data.corpus, cfg.rollout)
+      : null;
   try {
     const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
     const builder = new PracticeBuilder(data.corpus, data.train, retriever, cfg.rollout);
     let t = seconds();
-    await trainBase(policy, env, builder, { ...DEFAULT_BASE_TRAINING, steps: 3 }, rng.fork());
+    const practice = { ...DEFAULT_BASE_TRAINING, steps: 3 };
+    await trainBase(policy, env, builder, practice, rng.fork(), undefined, undefined, peer);
     const practiceStep = (seconds() - t) / 3;
-    const grpo = new GrpoTrainer(policy, tokenizer, retriever, data.train, cfg.grpo, cfg.rollout, rng.fork());
+    const grpo = new GrpoTrainer(
+      policy,
+      tokenizer,
+      retriever,
+      data.train,
+      cfg.grpo,
+      cfg.rollout,
+      rng.fork(),
+      peer,
+    );
     t = seconds();
     await grpo.step();
     const grpoStep = seconds() - t;
@@ -77,13 +93,14 @@ export async function calibrate(o: BenchOptions): Promise<Timing> {
     ppo.dispose();
     const items = data.test.slice(0, 64);
     t = seconds();
-    await evaluate(env, items, rng.fork(), 64);
+    await evaluate(new SplitRunner(env, peer), items, rng.fork(), 64);
     const evalQuestion = (seconds() - t) / items.length;
     const testQuestions: Record<string, number> = {};
     for (const c of o.corpora) testQuestions[c] = (await loadQA(corpusFiles(o, c).test)).length;
     return { corpus, practiceStep, grpoStep, ppoStep, evalQuestion, testQuestions };
   } finally {
     policy.dispose();
+    await peer?.dispose();
   }
 }
 

@@ -15,6 +15,7 @@ import { buildRetriever, buildTokenizer, modelConfigFor, newPolicy } from '../en
 import { GrpoTrainer } from '../engine/trainer';
 import { parseArgs } from './args';
 import { loadCorpus, loadQA, runMain } from './common';
+import { WorkerPeer, defaultThreads } from './peer';
 import { nodeBackend, reexecForWebGPU } from './node-backend';
 
 const now = () => performance.now() / 1000;
@@ -157,25 +158,34 @@ runMain(async () => {
     );
     const up = await updateTokensPerSec(cfg, fit.updateRows, 256);
     console.log(`  update (forward+backward, ${fit.updateRows}×256 tokens): ${up.toFixed(0)} tok/s`);
-    const policy = newPolicy(tokenizer, 3, o);
-    const grpo = { ...defaultGrpoConfig(), miniBatches: fit.miniBatches };
-    const trainer = new GrpoTrainer(
-      policy,
-      tokenizer,
-      retriever,
-      data.train,
-      grpo,
-      defaultRolloutConfig(),
-      new Rng(1),
-    );
-    await trainer.step(); // warm-up: shape compilation
-    const { metrics: m } = await trainer.step();
-    console.log(
-      `  one GRPO step (${grpo.questionsPerStep} questions × G=${grpo.groupSize}, ${grpo.miniBatches} mini-batches): ` +
-        `${m.seconds.total.toFixed(2)} s = rollout ${m.seconds.rollout.toFixed(2)} + reference ${m.seconds.reference.toFixed(2)} + update ${m.seconds.update.toFixed(2)}` +
-        ` | ${m.rolloutTokensPerSec.toFixed(0)} rollout tok/s, ${m.updateTokensPerSec.toFixed(0)} update tok/s`,
-    );
-    trainer.dispose();
-    policy.dispose();
+    // The same step on one thread and, where runs use two (peer.ts), on two. The two sample different rollouts
+    // (each thread has its own random stream), so compare the tok/s figures rather than the seconds alone.
+    for (let threads = 1; threads <= defaultThreads(choice.backend); threads++) {
+      const policy = newPolicy(tokenizer, 3, o);
+      const grpo = { ...defaultGrpoConfig(), miniBatches: fit.miniBatches };
+      const rollout = defaultRolloutConfig();
+      const peer =
+        threads > 1 ? await WorkerPeer.start(choice.backend, policy, tokenizer, data.corpus, rollout) : null;
+      const trainer = new GrpoTrainer(
+        policy,
+        tokenizer,
+        retriever,
+        data.train,
+        grpo,
+        rollout,
+        new Rng(1),
+        peer,
+      );
+      await trainer.step(); // warm-up: shape compilation
+      const { metrics: m } = await trainer.step();
+      console.log(
+        `  one GRPO step, ${threads} thread${threads > 1 ? 's' : ''} (${grpo.questionsPerStep} questions × G=${grpo.groupSize}, ${grpo.miniBatches} mini-batches, ${m.rolloutRounds} rollout rounds): ` +
+          `${m.seconds.total.toFixed(2)} s = rollout ${m.seconds.rollout.toFixed(2)} + reference ${m.seconds.reference.toFixed(2)} + update ${m.seconds.update.toFixed(2)}` +
+          ` | ${m.rolloutTokensPerSec.toFixed(0)} rollout tok/s, ${m.updateTokensPerSec.toFixed(0)} update tok/s`,
+      );
+      trainer.dispose();
+      policy.dispose();
+      await peer?.dispose();
+    }
   }
 });

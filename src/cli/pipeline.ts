@@ -13,6 +13,7 @@ import type { Policy } from '../engine/model';
 import { heldOutPassages, PracticeBuilder } from '../engine/practice';
 import { Rng } from '../engine/rng';
 import { RolloutEnv } from '../engine/rollout';
+import { SplitRunner } from '../engine/shard';
 import { buildRetriever, buildTokenizer, newPolicy, type Dataset } from '../engine/session';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { QAItem } from '../engine/types';
@@ -29,6 +30,7 @@ import {
   writeJsonl,
 } from './common';
 import { nodeBackend } from './node-backend';
+import { WorkerPeer, defaultThreads } from './peer';
 
 export interface PipelineOptions {
   corpus: string;
@@ -55,6 +57,8 @@ export interface PipelineOptions {
   miniBatches: number;
   /** Extra rollout rounds for dynamic sampling (GrpoConfig.resampleRounds). */
   resampleRounds?: number;
+  /** Compute threads (1 or 2; default peer.ts defaultThreads): 2 runs half of every batch on a worker thread. */
+  threads?: number;
   /** Only evaluate (npm run eval). */
   evalOnly: boolean;
   /** RL algorithm (default grpo). */
@@ -137,6 +141,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   }
   if (o.init && !fs.existsSync(o.init)) throw new InputError(`--init ${o.init}: no such checkpoint folder`);
   const out = new AtomicDir(o.out);
+  let peer: WorkerPeer | null = null;
   try {
     const choice = await nodeBackend(o.backend);
     if (choice.notice) process.stderr.write(`backend: ${choice.notice}\n`);
@@ -163,6 +168,10 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     if (o.resampleRounds !== undefined) cfg.grpo.resampleRounds = o.resampleRounds;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
+    const threads = Math.min(2, o.threads ?? defaultThreads(choice.backend));
+    /** A worker thread that takes half of every batch (engine/shard.ts), holding a copy of `p`. */
+    const startPeer = async (p: Policy, t: Tokenizer) =>
+      threads > 1 ? WorkerPeer.start(choice.backend, p, t, data.corpus, cfg.rollout) : null;
     const { train: rlTrain, val } = splitValidation(data.train);
 
     // 2. The base policy.
@@ -172,11 +181,13 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     let lastGatePassK: number | null = null;
     if (o.init) {
       ({ policy, tokenizer } = loadCheckpoint(o.init));
+      peer = await startPeer(policy, tokenizer);
       baseInfo = { init: o.init };
     } else {
       tokenizer = buildTokenizer(data);
       policy = newPolicy(tokenizer, o.seed);
-      const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
+      peer = await startPeer(policy, tokenizer);
+      const env = new SplitRunner(new RolloutEnv(policy, tokenizer, retriever, cfg.rollout), peer);
       const held = heldOutPassages(data.corpus, [...data.test, ...val]);
       const builder = new PracticeBuilder(data.corpus, rlTrain, retriever, cfg.rollout, held);
       const practiceRng = rng.fork();
@@ -188,8 +199,16 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
           ...(warmup ? {} : { warmupSteps: 0 }),
         };
         return timed('practice', () =>
-          trainBase(policy, env, builder, baseCfg, practiceRng, (p) =>
-            bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
+          trainBase(
+            policy,
+            env.env,
+            builder,
+            baseCfg,
+            practiceRng,
+            (p) =>
+              bar.update(p.step, p.steps, `loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSec)} tok/s`),
+            undefined,
+            peer,
           ),
         );
       };
@@ -219,7 +238,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       }
       baseInfo = { practiceSteps, practiceLoss: loss, heldOutPassagesExcluded: held.size, gate };
     }
-    const env = new RolloutEnv(policy, tokenizer, retriever, cfg.rollout);
+    const env = new SplitRunner(new RolloutEnv(policy, tokenizer, retriever, cfg.rollout), peer);
     const evalBar = new Progress('eval');
     const base = await timed('evaluation', () =>
       evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n)),
@@ -237,7 +256,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     const metrics: (StepMetrics | (Record<string, unknown> & { step: number }))[] = [];
     let final: { summary: EvalSummary; predictions: Prediction[] } = base;
     if (cfg.steps > 0) {
-      const trainer = createTrainer(cfg, policy, tokenizer, retriever, rlTrain, rng.fork());
+      const trainer = createTrainer(cfg, policy, tokenizer, retriever, rlTrain, rng.fork(), peer);
       const bar = new Progress('train');
       const before = tf.memory().numTensors;
       for (let s = 0; s < cfg.steps; s++) {
@@ -324,5 +343,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
   } catch (e) {
     out.abandon();
     throw e;
+  } finally {
+    await peer?.dispose();
   }
 }

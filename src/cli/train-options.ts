@@ -98,6 +98,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: `questions per RL step, each with G rollouts (default 8, ppo ${PPO_QUESTIONS_PER_STEP})`,
   },
+  threads: {
+    type: 'number',
+    help: 'compute threads: 2 splits every rollout batch, scoring pass and gradient between two wasm threads (default 2 on a machine with 2+ cores for wasm and cpu, else 1; ppo uses 1 for RL)',
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -156,6 +160,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     turnTokens: int('turn-tokens', d.rollout.maxTurnTokens, 4),
     miniBatches: int('mini-batches', d.grpo.miniBatches, 1),
     resampleRounds: int('resample', d.grpo.resampleRounds, 0),
+    ...(a.threads === undefined ? {} : { threads: int('threads', 1, 1) }),
     evalOnly,
   };
 }

@@ -4,12 +4,13 @@
  * Knows the practice builder and the model; nothing of RL.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeBatch } from './batch';
+import { hostBatch } from './batch';
 import type { Policy } from './model';
-import { AdamW, sumAll } from './optim';
+import { AdamW } from './optim';
 import { renderDemo, type PracticeBuilder } from './practice';
 import type { Rng } from './rng';
 import type { RolloutEnv, Trajectory } from './rollout';
+import { type PracticeJob, type Peer, hostRows, shardedGrads, splitRows } from './shard';
 
 export interface BaseTrainingConfig {
   steps: number;
@@ -92,6 +93,8 @@ export async function trainBase(
   onProgress?: (p: BaseProgress) => void,
   /** Awaited before every step (a caller may hold there, e.g. while paused); true ends training there. */
   shouldStop?: () => boolean | Promise<boolean>,
+  /** A second compute thread that takes half of every step's rows (shard.ts); null: none. */
+  peer: Peer | null = null,
 ): Promise<number> {
   const masks = policy.updateMasks();
   const opt = new AdamW(
@@ -113,24 +116,33 @@ export async function trainBase(
     for (let step = 0; step < cfg.steps; step++) {
       if (await shouldStop?.()) break;
       const t0 = performance.now();
-      const parts = sampler.next(cfg.batchSize).map((p) => makeBatch(p, policy.cfg.contextLen, true));
+      const demos = sampler.next(cfg.batchSize);
+      const parts = demos.map((p) => hostBatch(p, policy.cfg.contextLen, true));
+      // One mean over the generated tokens of both parts, as if they were one batch; each part's rows split
+      // between the threads, each shard padded to its own length.
       const count = parts.reduce((a, b) => a + b.maskedTokens, 0);
-      const { value, grads } = tf.variableGrads(() => {
-        // One mean over the generated tokens of both parts, as if they were one batch.
-        const sums = parts.map((batch) => {
-          const { logp } = policy.scoreTokens(batch.tokens, {
-            select: batch.hostMask,
-            hostTokens: batch.hostTokens,
-          });
-          return tf.sum(tf.mul(logp, batch.mask));
-        });
-        return tf.neg(tf.div(sumAll(sums), Math.max(count, 1))) as tf.Scalar;
-      }, policy.variables);
-      await opt.apply(grads);
-      lastLoss = (await value.data())[0];
-      const tokens = parts.reduce((a, b) => a + b.length * b.mask.shape[0], 0);
-      tf.dispose([value, ...Object.values(grads)]);
-      for (const b of parts) b.dispose();
+      const threads = peer ? 2 : 1;
+      const shards = parts.map((b, i) => {
+        const lengths = demos[i].map((t) => Math.min(t.ids.length, b.length));
+        return splitRows(
+          Array.from({ length: b.rows }, (_, r) => r),
+          lengths,
+          threads,
+        ).map((rows) => hostRows(b, rows, lengths));
+      });
+      const jobs: PracticeJob[] = [];
+      for (let s = 0; s < threads; s++) {
+        const mine = shards.flatMap((p) => (p[s] ? [p[s]] : []));
+        if (mine.length) jobs.push({ kind: 'practice', parts: mine, count });
+      }
+      const { grads, stats } = await shardedGrads(policy, jobs, peer);
+      try {
+        await opt.apply(grads);
+      } finally {
+        tf.dispose(Object.values(grads));
+      }
+      lastLoss = stats[0];
+      const tokens = jobs.reduce((a, j) => a + j.parts.reduce((x, p) => x + p.rows * p.length, 0), 0);
       onProgress?.({
         step: step + 1,
         steps: cfg.steps,

@@ -47,11 +47,18 @@ export interface TrainBatch {
   dispose(): void;
 }
 
-export function makeBatch(
-  trajs: readonly Trajectory[],
-  maxLen: number,
-  maskInformation: boolean,
-): TrainBatch {
+/** The host part of a training batch: ids, loss mask and the sampler's log-probs, flat [B·T], padded to T. */
+export interface HostBatch {
+  rows: number;
+  length: number;
+  ids: Int32Array;
+  mask: Float32Array;
+  sampleLogp: Float32Array;
+  /** Number of unmasked tokens. */
+  maskedTokens: number;
+}
+
+export function hostBatch(trajs: readonly Trajectory[], maxLen: number, maskInformation: boolean): HostBatch {
   const longest = Math.max(...trajs.map((t) => t.ids.length));
   const T = bucketLength(longest, maxLen);
   const B = trajs.length;
@@ -66,6 +73,22 @@ export function makeBatch(
     mask.set(m, b * T);
     for (const x of m) count += x;
   });
+  return { rows: B, length: T, ids, mask, sampleLogp, maskedTokens: count };
+}
+
+export function makeBatch(
+  trajs: readonly Trajectory[],
+  maxLen: number,
+  maskInformation: boolean,
+): TrainBatch {
+  const {
+    rows: B,
+    length: T,
+    ids,
+    mask,
+    sampleLogp,
+    maskedTokens: count,
+  } = hostBatch(trajs, maxLen, maskInformation);
   const tokens = tf.tensor2d(ids, [B, T], 'int32');
   const maskT = tf.tensor2d(mask, [B, T], 'float32');
   return {

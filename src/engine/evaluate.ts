@@ -82,7 +82,7 @@ function toPrediction(t: Trajectory): Prediction {
 
 /** Greedy rollouts over `items` in batches of `batchSize`. */
 export async function evaluate(
-  env: RolloutEnv,
+  env: Pick<RolloutEnv, 'run'>,
   items: readonly QAItem[],
   rng: Rng,
   batchSize = 64,
@@ -99,7 +99,7 @@ export async function evaluate(
 
 /** pass@k: share of questions with at least one exact match among k sampled rollouts. */
 export async function passAtK(
-  env: RolloutEnv,
+  env: Pick<RolloutEnv, 'run'>,
   items: readonly QAItem[],
   k: number,
   rng: Rng,

@@ -81,6 +81,11 @@ export interface LossInputs {
   advantages: tf.Tensor1D;
   /** 1 where the position's token counts in the loss, 0 elsewhere [B, T]. */
   mask: tf.Tensor2D;
+  /**
+   * What every token mean divides by (default: the tokens of `mask`). A shard of a mini-batch (shard.ts) passes the
+   * whole mini-batch's count, so the shards' losses and gradients add up to the mini-batch's.
+   */
+  count?: number;
 }
 
 export interface LossParts {
@@ -91,9 +96,18 @@ export interface LossParts {
   clipFrac: tf.Scalar;
 }
 
-/** Token-mean over unmasked tokens of the batch (verl agg_loss "token-mean"). */
-export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.div(tf.sum(tf.mul(x, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar);
+/**
+ * Token-mean over unmasked tokens of the batch (verl agg_loss "token-mean"); `count`, when given, replaces the
+ * mask's own token count as the divisor.
+ */
+export function maskedMean(x: tf.Tensor, mask: tf.Tensor, count?: number): tf.Scalar {
+  return tf.tidy(
+    () =>
+      tf.div(
+        tf.sum(tf.mul(x, mask)),
+        count === undefined ? tf.maximum(tf.sum(mask), 1) : Math.max(count, 1),
+      ) as tf.Scalar,
+  );
 }
 
 /**
@@ -121,14 +135,14 @@ export function grpoLoss(x: LossInputs, c: LossCoefs): LossParts {
     const unclipped = tf.mul(tf.neg(adv), ratio);
     const clipped = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.clipEps, 1 + c.clipEps));
     const perToken = tf.maximum(unclipped, clipped); // [B, T]
-    const policyLoss = maskedMean(perToken, x.mask);
-    const kl = maskedMean(k3Kl(x.logp, x.refLogp), x.mask);
-    const entropy = maskedMean(x.entropy, x.mask);
+    const policyLoss = maskedMean(perToken, x.mask, x.count);
+    const kl = maskedMean(k3Kl(x.logp, x.refLogp), x.mask, x.count);
+    const entropy = maskedMean(x.entropy, x.mask, x.count);
     const loss = tf.sub(
       tf.add(policyLoss, tf.mul(c.klCoef, kl)),
       tf.mul(c.entropyCoef, entropy),
     ) as tf.Scalar;
-    const clipFrac = maskedMean(tf.cast(tf.greater(clipped, unclipped), 'float32'), x.mask);
+    const clipFrac = maskedMean(tf.cast(tf.greater(clipped, unclipped), 'float32'), x.mask, x.count);
     return { loss, policyLoss, kl, entropy, clipFrac };
   });
 }

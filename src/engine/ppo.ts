@@ -24,6 +24,7 @@ import { computeReward } from './reward';
 import type { Retriever } from './retriever';
 import { RolloutEnv, type RolloutOptions } from './rollout';
 import type { Rng } from './rng';
+import type { Peer } from './shard';
 import type { Tokenizer } from './tokenizer';
 import {
   GrpoTrainer,
@@ -280,8 +281,10 @@ export function createTrainer(
   retriever: Retriever | null,
   items: readonly QAItem[],
   rng: Rng,
+  /** A second compute thread for GRPO (shard.ts); PPO runs on this thread alone. */
+  peer: Peer | null = null,
 ): RlTrainer {
   return cfg.algo === 'ppo'
     ? new PpoTrainer(policy, tokenizer, retriever, items, cfg.grpo, cfg.rollout, rng, cfg.ppo)
-    : new GrpoTrainer(policy, tokenizer, retriever, items, cfg.grpo, cfg.rollout, rng);
+    : new GrpoTrainer(policy, tokenizer, retriever, items, cfg.grpo, cfg.rollout, rng, peer);
 }
