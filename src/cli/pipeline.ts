@@ -57,6 +57,8 @@ export interface PipelineOptions {
   miniBatches: number;
   /** Extra rollout rounds for dynamic sampling (GrpoConfig.resampleRounds). */
   resampleRounds?: number;
+  /** Sampling temperature of training rollouts (default config.ts, 1). */
+  temperature?: number;
   /** Compute threads (1 or 2; default peer.ts defaultThreads): 2 runs half of every batch on a worker thread. */
   threads?: number;
   /** Only evaluate (npm run eval). */
@@ -166,9 +168,10 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.rollout.maxTurnTokens = o.turnTokens;
     cfg.grpo.miniBatches = o.miniBatches;
     if (o.resampleRounds !== undefined) cfg.grpo.resampleRounds = o.resampleRounds;
+    if (o.temperature !== undefined) cfg.rollout.temperature = o.temperature;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus);
-    const threads = Math.min(2, o.threads ?? defaultThreads(choice.backend));
+    const threads = o.threads ?? defaultThreads(choice.backend);
     /** A worker thread that takes half of every batch (engine/shard.ts), holding a copy of `p`. */
     const startPeer = async (p: Policy, t: Tokenizer) =>
       threads > 1 ? WorkerPeer.start(choice.backend, p, t, data.corpus, cfg.rollout) : null;

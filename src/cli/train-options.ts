@@ -90,6 +90,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: `grpo: extra rollout rounds per step while fewer than --questions groups have reward spread; the update takes the groups with spread first (DAPO dynamic sampling; default ${defaultRunConfig().grpo.resampleRounds}, paper 0)`,
   },
+  temperature: {
+    type: 'number',
+    help: `sampling temperature of training rollouts (default ${defaultRunConfig().rollout.temperature}, as the paper); log-probs are still scored at 1, evaluation stays greedy`,
+  },
   'turn-tokens': {
     type: 'number',
     help: `tokens the policy may generate per round (default ${defaultRunConfig().rollout.maxTurnTokens})`,
@@ -100,7 +104,7 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
   },
   threads: {
     type: 'number',
-    help: 'compute threads: 2 splits every rollout batch, scoring pass and gradient between two wasm threads (default 2 on a machine with 2+ cores for wasm and cpu, else 1; ppo uses 1 for RL)',
+    help: 'compute threads, 1 or 2: 2 splits every rollout batch, scoring pass and gradient between two wasm threads (default 2 on a machine with 2+ cores for wasm and cpu, else 1; ppo uses 1 for RL)',
   },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -122,6 +126,16 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
   const num = (k: string, dflt: number) => {
     const v = (a[k] as number | undefined) ?? dflt;
     if (!Number.isFinite(v) || v < 0) throw new UsageError(`--${k} must be a number ≥ 0, got ${v}`);
+    return v;
+  };
+  const positive = (k: string) => {
+    const v = a[k] as number;
+    if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${k} must be a number > 0, got ${v}`);
+    return v;
+  };
+  /** Two threads is the most the split uses (engine/shard.ts halves each batch); more is an error, not a silent 2. */
+  const threads = (v: number) => {
+    if (v > 2) throw new UsageError(`--threads must be 1 or 2, got ${v}`);
     return v;
   };
   const d = defaultRunConfig();
@@ -158,9 +172,10 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     gamma: unit('gamma', d.ppo.gamma),
     lambda: unit('lambda', d.ppo.lambda),
     turnTokens: int('turn-tokens', d.rollout.maxTurnTokens, 4),
+    ...(a.temperature === undefined ? {} : { temperature: positive('temperature') }),
     miniBatches: int('mini-batches', d.grpo.miniBatches, 1),
     resampleRounds: int('resample', d.grpo.resampleRounds, 0),
-    ...(a.threads === undefined ? {} : { threads: int('threads', 1, 1) }),
+    ...(a.threads === undefined ? {} : { threads: threads(int('threads', 1, 1)) }),
     evalOnly,
   };
 }
