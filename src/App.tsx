@@ -106,6 +106,7 @@ export function App({ store, actions }: AppProps) {
             error={search.error}
             disabled={!corpora.length}
             inspected={inspected}
+            topk={settings.topk}
             onSearch={actions.search}
           />
           <BeforeAfter compare={compare} vocab={vocab} disabled={!base} onCompare={actions.compare} />

@@ -45,7 +45,7 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     choices: ['em', 'f1', 'format'],
     help: 'reward: exact match (paper), token F1, or EM + format score (default em)',
   },
-  topk: { type: 'number', help: 'passages per search (default 3, as the paper)' },
+  topk: { type: 'number', help: 'passages per search (default 1; the paper: 3)' },
   'max-turns': { type: 'number', help: 'search rounds before the forced final round (default 2; paper 4)' },
   mask: {
     type: 'boolean',

@@ -1,6 +1,7 @@
 /**
- * The policy's search engine, inspected: type any query and see the top passages with their BM25 scores; click a
- * <search> in a trajectory to see exactly what that call retrieved (the passages the policy read). Presentational.
+ * The policy's search engine, inspected: type any query and see the top passages with their BM25 scores (at least
+ * five, store/bridge.ts; those past the run's top-k are marked as not read by the policy); click a <search> in a
+ * trajectory to see exactly what that call retrieved (the passages the policy read). Presentational.
  */
 import { useState } from 'react';
 import type { Inspected } from '../store/state';
@@ -13,14 +14,25 @@ export interface SearchInspectorProps {
   error: string | null;
   disabled: boolean;
   inspected: Inspected | null;
+  /** Passages per search in the current settings: hits ranked below it are not what the policy reads. */
+  topk: number;
   onSearch(query: string): void;
 }
 
-function Hits({ docs, testId }: { docs: readonly DocInfo[]; testId: string }) {
+function Hits({ docs, testId, read }: { docs: readonly DocInfo[]; testId: string; read?: number }) {
   return (
     <ol className="hits">
-      {docs.map((h) => (
-        <li key={h.id} data-testid={testId}>
+      {docs.map((h, i) => (
+        <li
+          key={h.id}
+          data-testid={testId}
+          className={read !== undefined && i >= read ? 'hit-unread' : undefined}
+        >
+          {read !== undefined && i === read ? (
+            <p className="hit-cut muted small">
+              Below: ranked past top-k = {read}, so not in the policy's &lt;information&gt;.
+            </p>
+          ) : null}
           <div className="hit-head">
             <span className="hit-title">{h.title}</span>
             <span className="hit-score" title="BM25 score">
@@ -79,7 +91,7 @@ export function SearchInspector(p: SearchInspectorProps) {
       {p.error ? <p className="error-text">{p.error}</p> : null}
       {p.hits && !p.error ? (
         p.hits.length ? (
-          <Hits docs={p.hits} testId="search-hit" />
+          <Hits docs={p.hits} testId="search-hit" read={p.topk} />
         ) : (
           <p className="muted">No passage matches “{p.query}”.</p>
         )

@@ -23,6 +23,9 @@ import type { Grain } from '../workers/stepper';
 import { freshRun } from './run';
 import { addNotice, applyMessage, type AppState, type AppStore } from './state';
 
+/** How many passages a typed query in the search inspector shows, even when the policy reads fewer (top-k). */
+export const INSPECTOR_HITS = 5;
+
 /** An experiment that a new run interrupts stops showing as running. */
 const stopExperiment = (s: AppState): Partial<AppState> =>
   s.experiment.running ? { experiment: { ...s.experiment, running: false, active: null } } : {};
@@ -248,7 +251,7 @@ export function connectWorker(
         requestId,
         corpus: s.settings.corpus,
         query,
-        k: s.settings.topk,
+        k: Math.max(s.settings.topk, INSPECTOR_HITS),
       });
     },
     inspectSearch(where, search) {

@@ -399,6 +399,11 @@ async function main() {
       const hits = await page.locator('[data-testid=search-hit]').allInnerTexts();
       if (!hits.length || !hits.every((h) => /score \d+\.\d{3}/.test(h)))
         throw new Error(`hits: ${hits.join(' / ')}`);
+      // Passages ranked past the run's top-k are shown for context and marked as not read by the policy.
+      const topk = Number(await page.locator('[data-testid=setting-topk]').inputValue());
+      const unread = await page.locator('[data-testid=search-hit].hit-unread').count();
+      if (unread !== Math.max(0, hits.length - topk))
+        throw new Error(`${unread} of ${hits.length} hits marked unread with top-k ${topk}`);
     });
 
     fs.mkdirSync(path.join(root, 'docs'), { recursive: true });

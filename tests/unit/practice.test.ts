@@ -20,7 +20,9 @@ function rate(
   f: (d: { searches: string[]; answer: string }) => boolean,
 ) {
   const q: QAItem = { id: 'q', question, golden_answers: [] };
-  const builder = new PracticeBuilder(corpus, [q], new Retriever(corpus), defaultRolloutConfig());
+  // Three passages per search (the paper's top-k): these cases are about reading among several retrieved passages.
+  const cfg = { ...defaultRolloutConfig(), topk: 3 };
+  const builder = new PracticeBuilder(corpus, [q], new Retriever(corpus), cfg);
   const rng = new Rng(4);
   let n = 0;
   let hits = 0;
