@@ -30,7 +30,7 @@ function Hits({ docs, testId, read }: { docs: readonly DocInfo[]; testId: string
         >
           {read !== undefined && i === read ? (
             <p className="hit-cut muted small">
-              Below: ranked past top-k = {read}, so not in the policy's &lt;information&gt;.
+              From here on: ranked past top-k = {read}, so not in the policy's &lt;information&gt;.
             </p>
           ) : null}
           <div className="hit-head">
