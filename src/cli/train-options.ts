@@ -45,7 +45,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     choices: ['em', 'f1', 'format'],
     help: 'reward: exact match (paper), token F1, or EM + format score (default em)',
   },
-  topk: { type: 'number', help: 'passages per search (default 1; the paper: 3)' },
+  topk: {
+    type: 'number',
+    help: `passages per search (default ${defaultRunConfig().rollout.topk}; paper ${PAPER_VALUES.topk})`,
+  },
   'max-turns': { type: 'number', help: 'search rounds before the forced final round (default 2; paper 4)' },
   mask: {
     type: 'boolean',

@@ -24,7 +24,7 @@ import { freshRun } from './run';
 import { addNotice, applyMessage, type AppState, type AppStore } from './state';
 
 /** How many passages a typed query in the search inspector shows, even when the policy reads fewer (top-k). */
-export const INSPECTOR_HITS = 5;
+const INSPECTOR_HITS = 5;
 
 /** An experiment that a new run interrupts stops showing as running. */
 const stopExperiment = (s: AppState): Partial<AppState> =>
