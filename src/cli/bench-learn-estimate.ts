@@ -49,7 +49,7 @@ export async function calibrate(o: BenchOptions): Promise<Timing> {
   const cfg = defaultRunConfig();
   const rng = new Rng(12345);
   const tokenizer = buildTokenizer(data);
-  const retriever = buildRetriever(data.corpus);
+  const retriever = buildRetriever(data.corpus, cfg.rollout.bm25K1);
   const policy = newPolicy(tokenizer, 1);
   const peer =
     defaultThreads(o.backend) > 1

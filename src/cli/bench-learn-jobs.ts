@@ -34,6 +34,7 @@ function runOptions(
     mask: isBase || m.mask !== false,
     reward: d.grpo.reward,
     topk: (!isBase && m.topk) || d.rollout.topk,
+    bm25K1: d.rollout.bm25K1,
     maxTurns: d.rollout.maxTurns,
     init,
     baseSteps: o.baseSteps,

@@ -128,7 +128,7 @@ runMain(async () => {
     test: await loadQA(path.join(root, 'test.jsonl')),
   };
   const tokenizer = buildTokenizer(data);
-  const retriever = buildRetriever(data.corpus);
+  const retriever = buildRetriever(data.corpus, defaultRolloutConfig().bm25K1);
   console.log(
     `backend: ${choice.backend}   vocabulary: ${tokenizer.size} (world corpus)   node ${process.version}`,
   );

@@ -64,7 +64,7 @@ async function handle(req: PeerRequest): Promise<{ result: unknown; transfer: Ar
       const choice = await nodeBackend(req.backend);
       if (choice.backend !== req.backend) throw new Error(`peer: backend ${req.backend} did not start`);
       const { policy, tokenizer } = unpackCheckpoint(req.checkpoint);
-      const retriever = req.corpus ? buildRetriever(req.corpus) : null;
+      const retriever = req.corpus ? buildRetriever(req.corpus, req.rollout.bm25K1) : null;
       state = { policy, reference: null, env: new RolloutEnv(policy, tokenizer, retriever, req.rollout) };
       return { result: null, transfer: [] };
     }

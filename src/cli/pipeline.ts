@@ -45,6 +45,8 @@ export interface PipelineOptions {
   mask: boolean;
   reward: RewardVariant;
   topk: number;
+  /** BM25 k1 of the search engine (RolloutConfig.bm25K1). */
+  bm25K1: number;
   maxTurns: number;
   init?: string;
   baseSteps: number;
@@ -161,6 +163,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.grpo.maskInformation = o.mask;
     cfg.grpo.reward = o.reward;
     cfg.rollout.topk = o.topk;
+    cfg.rollout.bm25K1 = o.bm25K1;
     cfg.rollout.maxTurns = o.maxTurns;
     cfg.grpo.lr = o.lr;
     cfg.grpo.klCoef = o.klCoef;
@@ -170,7 +173,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     if (o.resampleRounds !== undefined) cfg.grpo.resampleRounds = o.resampleRounds;
     if (o.temperature !== undefined) cfg.rollout.temperature = o.temperature;
     const rng = new Rng(o.seed);
-    const retriever = buildRetriever(data.corpus);
+    const retriever = buildRetriever(data.corpus, cfg.rollout.bm25K1);
     const threads = o.threads ?? defaultThreads(choice.backend);
     /** A worker thread that takes half of every batch (engine/shard.ts), holding a copy of `p`. */
     const startPeer = async (p: Policy, t: Tokenizer) =>

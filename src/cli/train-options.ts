@@ -49,6 +49,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: `passages per search (default ${defaultRunConfig().rollout.topk}; paper ${PAPER_VALUES.topk})`,
   },
+  'bm25-k1': {
+    type: 'number',
+    help: `BM25 term saturation k1 of the search engine (default ${defaultRunConfig().rollout.bm25K1}; textbook 1.2)`,
+  },
   'max-turns': { type: 'number', help: 'search rounds before the forced final round (default 2; paper 4)' },
   mask: {
     type: 'boolean',
@@ -162,6 +166,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     mask: (a.mask as boolean | undefined) ?? true,
     reward: ((a.reward as string) ?? 'em') as RewardVariant,
     topk: int('topk', d.rollout.topk, 1),
+    bm25K1: num('bm25-k1', d.rollout.bm25K1),
     maxTurns: int('max-turns', d.rollout.maxTurns, 1),
     init: a.init as string | undefined,
     baseSteps: int('base-steps', DEFAULT_BASE_TRAINING.steps, 0),

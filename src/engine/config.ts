@@ -23,6 +23,13 @@ export interface RolloutConfig {
    * about twice as cheap and raised held-out EM at equal wall time (docs/experiments.md §2.22).
    */
   topk: number;
+  /**
+   * BM25 term-frequency saturation k1 of the search engine (retriever.ts). The textbook value is 1.2. A lower k1
+   * lets a passage's repeats of one query word count for less, so an entity's own passage, which names it again
+   * and again, stops outranking the passage that holds the other query words too. (The paper's retriever is dense,
+   * E5; BM25 is its variant.)
+   */
+  bm25K1: number;
   /** Tokens the policy may generate in one round. */
   maxTurnTokens: number;
   /** Cap on one observation's tokens. Paper: 500 (sub-word tokens, 8k context). */
@@ -123,6 +130,7 @@ export function defaultRolloutConfig(): RolloutConfig {
     mode: 'search',
     maxTurns: 2,
     topk: 1,
+    bm25K1: 1.2,
     maxTurnTokens: 16,
     maxObsTokens: 120,
     temperature: 1,

@@ -11,7 +11,8 @@
  *   Lucene's non-negative idf:
  *     idf(t)      = ln(1 + (N − df(t) + 0.5) / (df(t) + 0.5))
  *     score(q, d) = Σ_{t ∈ q} idf(t) · tf(t,d)·(k1 + 1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl))
- *   |d| = number of word tokens (stopwords included) in title + text, k1 = 1.2, b = 0.75.
+ *   |d| = number of word tokens (stopwords included) in title + text; k1 = 1.2 and b = 0.75 unless given (runs
+ *   pass their RolloutConfig.bm25K1).
  *   Ties keep corpus order.
  * - Formatting: Search-R1 `_passages2string` (search_r1/llm_agent/generation.py); the title is the first line of
  *   `contents`, quotes included. Plus the `/retrieve` JSON shape of its retrieval_server.py.

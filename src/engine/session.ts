@@ -48,8 +48,9 @@ export function buildTokenizer(data: Dataset): Tokenizer {
   return Tokenizer.build(texts);
 }
 
-export function buildRetriever(corpus: Passage[]): Retriever {
-  return new Retriever(corpus);
+/** The search engine over `corpus`, ranking with BM25 term saturation `k1` (RolloutConfig.bm25K1). */
+export function buildRetriever(corpus: Passage[], k1: number): Retriever {
+  return new Retriever(corpus, { k1 });
 }
 
 /** The tag spans of the tag-state input (ModelConfig.tagSpans): states outside, think, search, information, answer. */

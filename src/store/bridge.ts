@@ -252,6 +252,7 @@ export function connectWorker(
         corpus: s.settings.corpus,
         query,
         k: Math.max(s.settings.topk, INSPECTOR_HITS),
+        k1: s.settings.bm25K1,
       });
     },
     inspectSearch(where, search) {

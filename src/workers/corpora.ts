@@ -4,6 +4,7 @@
  * Uploaded corpora are parsed by upload.ts; train.worker.ts caches both by name. Knows the engine's data loading;
  * nothing of runs or the page.
  */
+import { defaultRolloutConfig } from '../engine/config';
 import { parseCorpus, parseQA } from '../engine/data';
 import type { Retriever } from '../engine/retriever';
 import { buildRetriever, type Dataset } from '../engine/session';
@@ -13,7 +14,20 @@ import type { CorpusInfo } from './protocol';
 export interface LoadedCorpus {
   info: CorpusInfo;
   data: Dataset;
-  retriever: Retriever;
+  /** The search engine over `data.corpus` at BM25 k1 = `k1`: indexed once per value, then shared. */
+  retriever(k1: number): Retriever;
+}
+
+/** A corpus ready for runs: its passages are indexed now at the default k1, other values on first use. */
+export function indexedCorpus(info: CorpusInfo, data: Dataset): LoadedCorpus {
+  const built = new Map<number, Retriever>();
+  const retriever = (k1: number): Retriever => {
+    let r = built.get(k1);
+    if (!r) built.set(k1, (r = buildRetriever(data.corpus, k1)));
+    return r;
+  };
+  retriever(defaultRolloutConfig().bm25K1);
+  return { info, data, retriever };
 }
 
 async function fetchText(url: URL): Promise<string> {
@@ -33,7 +47,7 @@ export async function loadCorpus(baseUrl: string, info: CorpusInfo): Promise<Loa
     train: parseQA(tr, info.train),
     test: parseQA(te, info.test),
   };
-  return { info, data, retriever: buildRetriever(data.corpus) };
+  return indexedCorpus(info, data);
 }
 
 /** Questions with the chosen number of hops (0 = all); a readable error when none are left. */

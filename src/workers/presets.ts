@@ -130,6 +130,7 @@ export function runConfigFor(s: BrowserSettings): RunConfig {
   cfg.rollout.mode = s.mode;
   cfg.rollout.promptStyle = s.promptStyle;
   cfg.rollout.topk = s.topk;
+  cfg.rollout.bm25K1 = s.bm25K1;
   cfg.rollout.maxTurns = s.maxTurns;
   cfg.rollout.temperature = s.temperature;
   cfg.grpo.groupSize = s.groupSize;

@@ -192,7 +192,7 @@ export type ToWorker =
   | { type: 'pause'; runId: number }
   | { type: 'reset'; runId: number }
   | { type: 'compare'; runId: number; requestId: number; index: number }
-  | { type: 'search'; runId: number; requestId: number; corpus: string; query: string; k: number }
+  | { type: 'search'; runId: number; requestId: number; corpus: string; query: string; k: number; k1: number }
   /** Continue a saved run from its checkpoint (and play on when `play`). */
   | { type: 'resume'; runId: number; id: string; play: boolean }
   | { type: 'runs'; runId: number }

@@ -339,8 +339,9 @@ export class Run {
     const problems = validateSettings(this.settings);
     if (problems.length) throw new Error(`bad settings: ${problems.join('; ')}`);
     this.status('loading', `loading corpus "${this.settings.corpus}"…`);
-    const { data, retriever } = await this.corpus();
+    const { data, retriever: indexed } = await this.corpus();
     const cfg = runConfigFor(this.settings);
+    const retriever = indexed(cfg.rollout.bm25K1);
     const train = byHops(data.train, this.settings.hops, 'training');
     const evalItems = byHops(data.test, this.settings.hops, 'held-out').slice(0, this.settings.evalQuestions);
     if (this.opts.resume) return this.restore(cfg, train, evalItems, retriever);

@@ -39,6 +39,8 @@ export interface BrowserSettings {
   groupSize: number;
   questionsPerStep: number;
   topk: number;
+  /** BM25 term saturation k1 of the search engine. */
+  bm25K1: number;
   maxTurns: number;
   temperature: number;
   lr: number;
@@ -69,6 +71,7 @@ export type NumberKey =
   | 'groupSize'
   | 'questionsPerStep'
   | 'topk'
+  | 'bm25K1'
   | 'maxTurns'
   | 'temperature'
   | 'lr'
@@ -170,6 +173,14 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     PAPER_VALUES.maxTurns,
   ),
   int('topk', 'top-k passages', 'rollout', 1, 10, 'passages returned per search', PAPER_VALUES.topk),
+  real(
+    'bm25K1',
+    'BM25 k1',
+    'rollout',
+    0,
+    10,
+    "the search engine's term saturation: lower counts a passage's repeats of one query word for less",
+  ),
   real(
     'temperature',
     'temperature',
@@ -316,6 +327,7 @@ export function engineDefaults(): BrowserSettings {
     groupSize: cfg.grpo.groupSize,
     questionsPerStep: cfg.grpo.questionsPerStep,
     topk: cfg.rollout.topk,
+    bm25K1: cfg.rollout.bm25K1,
     maxTurns: cfg.rollout.maxTurns,
     temperature: cfg.rollout.temperature,
     lr: cfg.grpo.lr,
@@ -334,9 +346,15 @@ export function engineDefaults(): BrowserSettings {
   };
 }
 
-/** Settings saved before a setting existed (an older saved run or run file), completed with the engine's defaults. */
+/** BM25 k1 of every run saved before it became a setting: the retriever's built-in value then. */
+const BM25_K1_BEFORE_SETTING = 1.2;
+
+/**
+ * Settings saved before a setting existed (an older saved run or run file), completed with the engine's defaults,
+ * except BM25 k1, which such a run searched with at its value of the time.
+ */
 export function completeSettings(s: Partial<BrowserSettings>): BrowserSettings {
-  return { ...engineDefaults(), ...s };
+  return { ...engineDefaults(), bm25K1: BM25_K1_BEFORE_SETTING, ...s };
 }
 
 function numberError(spec: NumberSpec, v: number): string | null {

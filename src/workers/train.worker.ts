@@ -5,9 +5,8 @@
  * Also owns the saved runs (runsDb.ts: the only writer) and uploads (parsed and indexed here, all-or-nothing);
  * experiments run through experiment-run.ts, fault drills through faults.ts.
  */
-import { buildRetriever } from '../engine/session';
 import { probeCheckpoint } from './checkpoints';
-import { loadCorpus, type LoadedCorpus } from './corpora';
+import { indexedCorpus, loadCorpus, type LoadedCorpus } from './corpora';
 import { DeviceWatch } from './device';
 import { runExperiment } from './experiment-run';
 import type { VariantRun } from './experiments';
@@ -100,7 +99,7 @@ function corpus(name: string): Promise<LoadedCorpus> {
       const saved = name.startsWith('upload-') ? await db?.getDataset(name) : undefined;
       if (saved) {
         const data = parseDataset(saved.texts, { corpus: info.corpus, train: info.train, test: info.test });
-        return { info, data, retriever: buildRetriever(data.corpus) };
+        return indexedCorpus(info, data);
       }
       return loadCorpus(baseUrl, info);
     })();
@@ -243,11 +242,7 @@ async function upload(runId: number, files: { name: string; bytes: ArrayBuffer }
       progress,
     );
     progress(`indexing ${parsed.data.corpus.length} passages for search`, 0.9);
-    const loaded: LoadedCorpus = {
-      info: parsed.record.info,
-      data: parsed.data,
-      retriever: buildRetriever(parsed.data.corpus),
-    };
+    const loaded = indexedCorpus(parsed.record.info, parsed.data);
     // Nothing changed until here: a failure above leaves the loaded corpora as they were.
     if (db) await db.putDataset(parsed.record).catch(() => {});
     corpora.set(loaded.info.name, Promise.resolve(loaded));
@@ -365,13 +360,15 @@ async function handle(m: ToWorker): Promise<void> {
       const reply = { type: 'search' as const, runId: m.runId, requestId: m.requestId, query: m.query };
       try {
         const { retriever } = await corpus(m.corpus);
-        const hits = retriever.search(m.query, m.k).map((d, i) => ({
-          rank: i + 1,
-          id: d.id,
-          title: d.title,
-          text: d.text,
-          score: d.score,
-        }));
+        const hits = retriever(m.k1)
+          .search(m.query, m.k)
+          .map((d, i) => ({
+            rank: i + 1,
+            id: d.id,
+            title: d.title,
+            text: d.text,
+            score: d.score,
+          }));
         post({ ...reply, hits });
       } catch (e) {
         post({ ...reply, hits: [], error: describe(e) }); // a search failure is not a training failure

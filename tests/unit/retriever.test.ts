@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatInformation, retrieveApi, Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
+import { buildRetriever } from '../../src/engine/session';
 import { isContentWord, splitWords } from '../../src/engine/text';
 import type { Passage } from '../../src/engine/types';
 
@@ -42,6 +43,21 @@ describe('Retriever', () => {
     expect(res[3].score).toBeCloseTo(p3, 12);
     expect(res[2].score).toBe(res[3].score);
     expect(res[0]).toMatchObject({ id: 'p2', title: 'France', contents: CORPUS[2].contents });
+  });
+
+  it('takes k1 from its options: a low k1 stops a repeated word from outranking the passage with the answer', () => {
+    // The same query as above at k1 = 0.3 (RolloutConfig.bm25K1 reaches the engine through buildRetriever).
+    const idf = Math.log(1 + 1.5 / 3.5);
+    const k1 = 0.3;
+    const b = 0.75;
+    const part = (tf: number, dl: number) => (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * dl) / 8));
+    const p0 = part(1, 7) + part(1, 7); // 2.0442·idf
+    const p2 = part(1, 11) + part(2, 11); // 2.0295·idf: France's second "france" now adds less than p0's shorter length
+    const res = buildRetriever(CORPUS, 0.3).search('Capital of France?', 2);
+    expect(res.map((d) => d.id)).toEqual(['p0', 'p2']);
+    expect(res[0].score).toBeCloseTo(p0, 12);
+    expect(res[1].score).toBeCloseTo(p2, 12);
+    expect(buildRetriever(CORPUS, 0.3).explain('capital france', 'p0')?.k1).toBe(0.3);
   });
 
   it('breaks ties by corpus order', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pipelineOptions } from '../../src/cli/train-options';
+import { defaultRolloutConfig } from '../../src/engine/config';
 
 const base = ['--corpus', 'c', '--test', 't', '--out', 'o'];
 
@@ -18,5 +19,14 @@ describe('--temperature', () => {
     expect(pipelineOptions(base, 'train', false)!.temperature).toBeUndefined();
     expect(pipelineOptions([...base, '--temperature', '1.2'], 'train', false)!.temperature).toBe(1.2);
     expect(() => pipelineOptions([...base, '--temperature', '0'], 'train', false)).toThrow(/> 0, got 0/);
+  });
+});
+
+describe('--bm25-k1', () => {
+  it("defaults to the engine's value, takes any k1 ≥ 0, and rejects a negative one", () => {
+    expect(pipelineOptions(base, 'train', false)!.bm25K1).toBe(defaultRolloutConfig().bm25K1);
+    expect(pipelineOptions([...base, '--bm25-k1', '0.3'], 'train', false)!.bm25K1).toBe(0.3);
+    expect(pipelineOptions([...base, '--bm25-k1', '0'], 'train', false)!.bm25K1).toBe(0);
+    expect(() => pipelineOptions([...base, '--bm25-k1', '-1'], 'train', false)).toThrow(/≥ 0, got -1/);
   });
 });

@@ -3,6 +3,7 @@ import { defaultRunConfig, PAPER_VALUES } from '../../src/engine/config';
 import { PRESET_NAMES, presetSettings, runConfigFor, settingsFromQuery } from '../../src/workers/presets';
 import {
   applyQuery,
+  completeSettings,
   engineDefaults,
   SETTING_SPECS,
   settingsToQuery,
@@ -93,12 +94,13 @@ describe('settings: defaults, validation, presets', () => {
       ...engineDefaults(),
       mode: 'rag' as const,
       topk: 5,
+      bm25K1: 0.5,
       lr: 0.01,
       klCoef: 0.5,
       reward: 'f1' as const,
     };
     const cfg = runConfigFor({ ...s, maskInformation: false, groupSize: 1, questionsPerStep: 1 });
-    expect(cfg.rollout).toMatchObject({ mode: 'rag', topk: 5 });
+    expect(cfg.rollout).toMatchObject({ mode: 'rag', topk: 5, bm25K1: 0.5 });
     expect(cfg.grpo).toMatchObject({
       lr: 0.01,
       klCoef: 0.5,
@@ -106,5 +108,14 @@ describe('settings: defaults, validation, presets', () => {
       maskInformation: false,
       miniBatches: 1,
     });
+  });
+});
+
+describe('completeSettings (a saved run from before a setting existed)', () => {
+  it("fills missing settings with the engine's defaults, but BM25 k1 with the 1.2 such runs searched with", () => {
+    const { bm25K1: _k1, evalQuestions: _n, ...old } = { ...engineDefaults(), seed: 9 };
+    const done = completeSettings(old);
+    expect(done).toEqual({ ...engineDefaults(), seed: 9, bm25K1: 1.2 });
+    expect(completeSettings({ ...old, bm25K1: 0.4 }).bm25K1).toBe(0.4);
   });
 });
