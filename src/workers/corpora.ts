@@ -14,19 +14,23 @@ import type { CorpusInfo } from './protocol';
 export interface LoadedCorpus {
   info: CorpusInfo;
   data: Dataset;
-  /** The search engine over `data.corpus` at BM25 k1 = `k1`: indexed once per value, then shared. */
+  /** The search engine over `data.corpus` at BM25 k1 = `k1`, shared by runs and the search inspector. */
   retriever(k1: number): Retriever;
 }
 
-/** A corpus ready for runs: its passages are indexed now at the default k1, other values on first use. */
+/**
+ * A corpus ready for runs: its passages are indexed now at the default k1. Another k1 is indexed on first use and
+ * kept until a third value is asked for, so trying values one after another holds at most two indexes.
+ */
 export function indexedCorpus(info: CorpusInfo, data: Dataset): LoadedCorpus {
-  const built = new Map<number, Retriever>();
+  const k1Default = defaultRolloutConfig().bm25K1;
+  const atDefault = buildRetriever(data.corpus, k1Default);
+  let other: { k1: number; retriever: Retriever } | null = null;
   const retriever = (k1: number): Retriever => {
-    let r = built.get(k1);
-    if (!r) built.set(k1, (r = buildRetriever(data.corpus, k1)));
-    return r;
+    if (k1 === k1Default) return atDefault;
+    if (other?.k1 !== k1) other = { k1, retriever: buildRetriever(data.corpus, k1) };
+    return other.retriever;
   };
-  retriever(defaultRolloutConfig().bm25K1);
   return { info, data, retriever };
 }
 

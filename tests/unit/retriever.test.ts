@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { formatInformation, retrieveApi, Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import { buildRetriever } from '../../src/engine/session';
+import { defaultRolloutConfig } from '../../src/engine/config';
+import { indexedCorpus } from '../../src/workers/corpora';
+import type { CorpusInfo } from '../../src/workers/protocol';
 import { isContentWord, splitWords } from '../../src/engine/text';
 import type { Passage } from '../../src/engine/types';
 
@@ -209,5 +212,35 @@ describe('retrieveApi', () => {
     });
     const bare = retrieveApi(r, { queries: ['lyon'], topk: 3, return_scores: false });
     expect(bare).toEqual({ result: [[{ id: 'p3', contents: '"Lyon"\nLyon is a city in France.' }]] });
+  });
+});
+
+describe("indexedCorpus (the worker's index per BM25 k1)", () => {
+  const info: CorpusInfo = {
+    name: 'tiny',
+    title: 'tiny',
+    description: '',
+    corpus: 'c.jsonl',
+    train: 'tr.jsonl',
+    test: 'te.jsonl',
+    passages: CORPUS.length,
+    trainQuestions: 0,
+    testQuestions: 0,
+  };
+  it('keeps the default index, and one other k1 at a time, each ranking with its own k1', () => {
+    const c = indexedCorpus(info, { corpus: CORPUS, train: [], test: [] });
+    const k1Default = defaultRolloutConfig().bm25K1;
+    const atDefault = c.retriever(k1Default);
+    expect(c.retriever(k1Default)).toBe(atDefault);
+    const low = c.retriever(0.3);
+    expect(c.retriever(0.3)).toBe(low);
+    expect(low.search('capital france', 1)[0].id).toBe('p0'); // as in the k1 = 0.3 case above
+    expect(atDefault.search('capital france', 4)).toEqual(
+      buildRetriever(CORPUS, k1Default).search('capital france', 4),
+    );
+    const other = c.retriever(0.5);
+    expect(other).not.toBe(low);
+    expect(c.retriever(0.3)).not.toBe(low); // rebuilt: only one non-default index is kept
+    expect(c.retriever(k1Default)).toBe(atDefault);
   });
 });
