@@ -23,7 +23,7 @@ import { TokensPerSec } from './components/TokensPerSec';
 import { TrajectoryView } from './components/TrajectoryView';
 import type { Actions } from './store/bridge';
 import type { AppStore } from './store/state';
-import { settingsToQuery } from './workers/settings';
+import { settingsToQuery } from './workers/settings-url';
 
 export interface AppProps {
   store: AppStore;

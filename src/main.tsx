@@ -9,7 +9,7 @@ import { App } from './App';
 import { connectWorker, type Actions, type WorkerLike } from './store/bridge';
 import { createAppStore } from './store/state';
 import { settingsFromQuery } from './workers/presets';
-import { settingsToQuery } from './workers/settings';
+import { settingsToQuery } from './workers/settings-url';
 import './styles.css';
 
 const { preset, settings, errors } = settingsFromQuery(location.search);

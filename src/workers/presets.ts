@@ -5,7 +5,8 @@
  * import tfjs.
  */
 import { defaultRunConfig, PAPER_VALUES, type RunConfig } from '../engine/config';
-import { applyQuery, engineDefaults, type BrowserSettings } from './settings';
+import { engineDefaults, type BrowserSettings } from './settings';
+import { applyQuery } from './settings-url';
 
 export type { BrowserSettings } from './settings';
 

@@ -1,9 +1,8 @@
 /**
  * Every setting the page lets a user change, in one typed object: its specification (label, range, the paper's
- * value where the paper has one), validation with readable messages, and the round trip through the URL query so
- * a run can be shared as a link (TensorFlow Playground's state.ts idea). Defaults are read from the engine's
- * defaultRunConfig, never copied. Pure data and functions: imported by the page and the worker, so nothing here
- * may import tfjs.
+ * value where the paper has one) and validation with readable messages; settings-url.ts carries them through the
+ * URL query. Defaults are read from the engine's defaultRunConfig, never copied. Pure data and functions: imported
+ * by the page and the worker, so nothing here may import tfjs.
  */
 import type { BackendName } from '../engine/backend';
 import {
@@ -412,50 +411,4 @@ export function withAlgo(
       ? { groupSize: PPO_GROUP_SIZE, questionsPerStep: PPO_QUESTIONS_PER_STEP }
       : { groupSize: grpoShape.groupSize, questionsPerStep: grpoShape.questionsPerStep };
   return { ...s, ...shape, ...explicit, algo };
-}
-
-const BOOL_TEXT = { true: '1', false: '0' } as const;
-
-/** The full settings as a URL query (fixed key order; the preset first, so a reader sees the lesson). */
-export function settingsToQuery(preset: string, s: BrowserSettings): string {
-  const q = new URLSearchParams();
-  q.set('preset', preset);
-  q.set('corpus', s.corpus);
-  for (const spec of SETTING_SPECS) {
-    const v = s[spec.key];
-    q.set(spec.key, typeof v === 'boolean' ? BOOL_TEXT[String(v) as 'true' | 'false'] : String(v));
-  }
-  return q.toString();
-}
-
-/**
- * Settings from a URL query over `base` (the preset's values). Unknown keys are ignored; a bad value keeps the
- * base value and is reported, so a mistyped link still opens and says what it did not accept.
- */
-export function applyQuery(
-  search: string,
-  base: BrowserSettings,
-): { settings: BrowserSettings; errors: string[] } {
-  const q = new URLSearchParams(search);
-  const out: BrowserSettings = { ...base };
-  const errors: string[] = [];
-  const corpus = q.get('corpus');
-  if (corpus) out.corpus = corpus;
-  const algo = q.get('algo');
-  if (algo === 'grpo' || algo === 'ppo') {
-    // A hand-written `?algo=ppo` gets PPO's step shape; explicit groupSize / questionsPerStep below override it.
-    Object.assign(out, withAlgo(out, algo, {}, base));
-  }
-  for (const spec of SETTING_SPECS) {
-    const raw = q.get(spec.key);
-    if (raw === null) continue;
-    let v: unknown = raw;
-    if (spec.kind === 'number') v = raw.trim() === '' ? NaN : Number(raw);
-    if (spec.kind === 'bool')
-      v = raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : raw;
-    const e = settingError(spec, v);
-    if (e) errors.push(`link setting ${spec.key}="${raw}" ignored: ${e}`);
-    else (out as unknown as Record<string, unknown>)[spec.key] = v;
-  }
-  return { settings: out, errors };
 }

@@ -12,7 +12,8 @@ import {
 } from '../../src/workers/experiments';
 import { presetSettings, settingsFromQuery } from '../../src/workers/presets';
 import { applyExperimentEvent, NO_EXPERIMENT } from '../../src/store/experiment';
-import { settingsToQuery, withAlgo } from '../../src/workers/settings';
+import { withAlgo } from '../../src/workers/settings';
+import { settingsToQuery } from '../../src/workers/settings-url';
 
 const base = presetSettings('test');
 const metric = (step: number, reward: number): StepMetrics =>

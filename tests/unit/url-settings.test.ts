@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunConfig, PAPER_VALUES } from '../../src/engine/config';
 import { PRESET_NAMES, presetSettings, runConfigFor, settingsFromQuery } from '../../src/workers/presets';
 import {
-  applyQuery,
   completeSettings,
   engineDefaults,
   SETTING_SPECS,
-  settingsToQuery,
   validateSettings,
 } from '../../src/workers/settings';
+import { applyQuery, settingsToQuery } from '../../src/workers/settings-url';
 
 describe('settings in the URL', () => {
   it('round-trips every setting of every preset through the query', () => {
