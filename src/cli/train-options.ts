@@ -53,7 +53,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: `BM25 term saturation k1 of the search engine (default ${defaultRunConfig().rollout.bm25K1}; textbook 1.2)`,
   },
-  'max-turns': { type: 'number', help: 'search rounds before the forced final round (default 2; paper 4)' },
+  'max-turns': {
+    type: 'number',
+    help: `search rounds before the forced final round (default ${defaultRunConfig().rollout.maxTurns}; paper ${PAPER_VALUES.maxTurns})`,
+  },
   mask: {
     type: 'boolean',
     help: 'mask retrieved tokens out of the loss (default on; --no-mask for the ablation)',
