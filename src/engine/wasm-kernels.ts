@@ -30,6 +30,19 @@ function sliceView(x: tf.TensorInfo, begin: number[], size: number[], backend: H
   const b4 = [...new Array<number>(4 - r).fill(0), ...begin];
   const z4 = [...new Array<number>(4 - r).fill(1), ...size];
   const s4 = [...new Array<number>(4 - r).fill(0), ...s];
+  const d4 = [...new Array<number>(4 - r).fill(1), ...x.shape];
+  // While the innermost axis is taken whole, it is contiguous with the one before: fold it in, so that slicing
+  // [B, H, C, dh] to [B, H, W, dh] copies B·H runs of W·dh floats rather than B·H·W runs of dh.
+  while (z4[2] > 1 && z4[3] === d4[3] && b4[3] === 0) {
+    b4.splice(2, 2, b4[2] * s4[2]);
+    z4.splice(2, 2, z4[2] * z4[3]);
+    d4.splice(2, 2, d4[2] * d4[3]);
+    s4.splice(2, 2, 1);
+    b4.unshift(0); // the outer axes move in by one; a unit axis pads the front
+    z4.unshift(1);
+    d4.unshift(1);
+    s4.unshift(0);
+  }
   const run = z4[3];
   let o = 0;
   for (let i = 0; i < z4[0]; i++) {

@@ -16,7 +16,7 @@ const cfg: ModelConfig = {
   dModel: 32,
   nLayers: 2,
   nHeads: 4,
-  contextLen: 32,
+  contextLen: 48, // rows of 20 tokens: feeds read a 32-slot window of the 48-slot caches
   ffMult: 2,
   pointer: true,
   keyContext: 3,

@@ -14,6 +14,7 @@ import {
   toJSONBase64,
 } from '../../src/engine/model';
 import { deviceNextMask, hostNextMask } from '../../src/engine/model/continuation';
+import { WINDOW_STEP, windowFor } from '../../src/engine/model/decode';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   vocabSize: 40,
@@ -235,6 +236,15 @@ describe('cached decoding matches scoreTokens', () => {
       p.dispose();
     });
   }
+
+  it('reads a window of whole steps that holds every fed row, never past the context', () => {
+    expect(WINDOW_STEP).toBe(32);
+    const big = small({ contextLen: 256 });
+    expect([1, 32, 33, 90, 128, 129, 256].map((n) => windowFor(big, n))).toEqual([
+      32, 32, 64, 96, 128, 160, 256,
+    ]);
+    expect([1, 32, 33, 40].map((n) => windowFor(small(), n))).toEqual([32, 32, 40, 40]); // contextLen 40
+  });
 
   it('full distribution after a prefix equals exp(logp) of every candidate next token', async () => {
     const cfg = small({ vocabSize: 16 });

@@ -60,6 +60,45 @@ describe('view-based wasm slice kernels', () => {
     }
   });
 
+  it('slice matches cpu when whole inner axes fold into longer copies', async () => {
+    const shape = [2, 3, 4, 5];
+    const data = rand(shape);
+    const cases: [number[], number[]][] = [
+      [
+        [0, 0, 0, 0],
+        [2, 3, 2, 5],
+      ], // a KV-cache window: the first slots of axis 2, axis 3 whole
+      [
+        [0, 1, 1, 0],
+        [2, 2, 2, 5],
+      ],
+      [
+        [1, 0, 0, 0],
+        [1, 3, 4, 5],
+      ], // every inner axis whole: one copy
+      [
+        [0, 0, 2, 0],
+        [2, 3, 2, 5],
+      ],
+      [
+        [0, 0, 0, 1],
+        [2, 3, 4, 4],
+      ], // axis 3 cut: no folding
+      [
+        [0, 0, 0, 0],
+        [2, 1, 4, 5],
+      ],
+    ];
+    for (const [begin, size] of cases) {
+      const [c, w] = await both(() => [
+        tf.slice(tf.tensor(data, shape), begin, size),
+        tf.slice(tf.tensor(data, shape).cast('int32'), begin, size),
+        tf.slice(tf.tensor(data.slice(0, 60), [12, 5]), [2, 0], [7, 5]),
+      ]);
+      expect(w).toEqual(c);
+    }
+  });
+
   it('unstack and split match cpu on every axis', async () => {
     const shape = [3, 4, 5];
     const data = rand(shape);

@@ -200,10 +200,11 @@ export function pointerDim(cfg: ModelConfig): number {
 
 /**
  * Chunk lengths that feed() pads to, so the set of compiled shapes stays small. 64 and 96 fit shorter observations (two
- * passages: 57–65 tokens on average, docs/experiments.md §2.19) without padding them to 128.
+ * passages: 57–65 tokens on average, docs/experiments.md §2.19) without padding them to 128; 48 fits one passage
+ * (33–48 tokens with its tags, §2.25).
  */
 export function chunkBuckets(cfg: ModelConfig): number[] {
-  const out = [1, 8, 32, 64, 96, 128].filter((s) => s < cfg.contextLen);
+  const out = [1, 8, 32, 48, 64, 96, 128].filter((s) => s < cfg.contextLen);
   out.push(cfg.contextLen);
   return out;
 }

@@ -4,8 +4,11 @@
  * that appends tokens to some rows and returns their next-token distributions (vocabulary softmax mixed with the copy
  * head; the copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
  *
- * Cache writes (cachewrite.ts) leave rows that are not fed untouched, and every call has the same shapes for a given
- * chunk bucket. Copy continuation (copyNext) takes its rule from continuation.ts.
+ * Cache writes (cachewrite.ts) leave rows that are not fed untouched. Attention and the copy head read only the first
+ * W cache slots, W the smallest multiple of WINDOW_STEP (capped at contextLen) that holds every fed row: rollouts
+ * are mostly far shorter than the context, and slots past a row's last token are masked anyway, so the result is the
+ * same at a fraction of the work. Every call has the same shapes for a given chunk bucket and window. Copy
+ * continuation (copyNext) takes its rule from continuation.ts.
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +29,14 @@ import { mlp } from './forward';
 import { nextTagState, tagTransitions } from './tagstate';
 import { aheadWeightName, keyWeightName, type Weights } from './params';
 import { pooled } from './pool';
+
+/** Granularity of the attention window, in cache slots (few distinct shapes: WebGPU compiles a shader per shape). */
+export const WINDOW_STEP = 32;
+
+/** Cache slots a feed reads when its longest fed row will hold n tokens. */
+export function windowFor(cfg: ModelConfig, n: number): number {
+  return Math.min(cfg.contextLen, Math.ceil(n / WINDOW_STEP) * WINDOW_STEP);
+}
 
 export class DecodeState {
   /** Tokens already in each row's cache (= position of the next token). */
@@ -88,9 +99,11 @@ export interface FeedRow {
   tokens: number[];
 }
 
-/** Host-side inputs of one feed step, all padded to S tokens per row. */
+/** Host-side inputs of one feed step, all padded to S tokens per row and W cache slots. */
 interface ChunkInputs {
   S: number;
+  /** Cache slots read (windowFor): every fed row's last position is below W. */
+  W: number;
   ids: Int32Array; // [B·S]
   prevIds: Int32Array[]; // [keyContext][B·S] token o slots before each slot (for the pointer keys)
   prevOk: Float32Array[]; // [keyContext][B·S] 0 where position − o < 0 (no such token)
@@ -101,16 +114,16 @@ interface ChunkInputs {
   writeIdx: Int32Array; // [B·C] source slot of each cache slot in concat(cache, chunk): c, or C + (c − len_b) where written
   lastIdx: Int32Array; // [B] flat index b·S + (n_b − 1) (0 for rows not fed)
   lastPos: Int32Array; // [B] position of the row's last token
-  attnBias: Float32Array; // [B·S·C] 0 where cache slot c ≤ pos, −1e9 elsewhere
-  ptrBias: Float32Array; // [B·C] 0 where c ≤ lastPos, −1e9 elsewhere
-  /** Every row's tokens after this chunk [B·C] (0 past the end), when the copy head reads embeddings of all slots. */
+  attnBias: Float32Array; // [B·S·W] 0 where cache slot c ≤ pos, −1e9 elsewhere
+  ptrBias: Float32Array; // [B·W] 0 where c ≤ lastPos, −1e9 elsewhere
+  /** Every row's first W tokens after this chunk [B·W] (0 past the end), when the copy head reads slot embeddings. */
   allIds: Int32Array | null;
-  /** [B·C] 1 where slot c ≤ lastPos (keyAhead: a token ahead counts only once read). */
+  /** [B·W] 1 where slot c ≤ lastPos (keyAhead: a token ahead counts only once read). */
   slotOk: Float32Array | null;
-  /** [B·C] question-pool weights: 1/n at the row's pooled slots ≤ lastPos (queryPool). */
+  /** [B·W] question-pool weights: 1/n at the row's pooled slots ≤ lastPos (queryPool). */
   poolW: Float32Array | null;
   /**
-   * [B·C] 1 at slots j ≤ lastPos whose previous token equals the row's last token, a word, and whose tag state is not
+   * [B·W] 1 at slots j ≤ lastPos whose previous token equals the row's last token, a word, and whose tag state is not
    * the last token's (copyNext).
    */
   next: Float32Array | null;
@@ -148,8 +161,10 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   const B = state.batch;
   const C = state.cfg.contextLen;
   const S = bucketFor(state.cfg, Math.max(...rows.map((r) => r.tokens.length)));
+  const W = windowFor(state.cfg, Math.max(...rows.map((r) => state.lengths[r.row] + r.tokens.length)));
   const c: ChunkInputs = {
     S,
+    W,
     ids: new Int32Array(B * S),
     prevIds: Array.from({ length: keyContext(state.cfg) }, () => new Int32Array(B * S)),
     prevOk: Array.from({ length: keyContext(state.cfg) }, () => new Float32Array(B * S)),
@@ -160,8 +175,8 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     writeIdx: new Int32Array(B * C),
     lastIdx: new Int32Array(B),
     lastPos: new Int32Array(B),
-    attnBias: new Float32Array(B * S * C),
-    ptrBias: new Float32Array(B * C),
+    attnBias: new Float32Array(B * S * W),
+    ptrBias: new Float32Array(B * W),
     allIds: null,
     slotOk: null,
     poolW: null,
@@ -194,38 +209,41 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     c.lastIdx[row] = row * S + tokens.length - 1;
     c.lastPos[row] = len + tokens.length - 1;
   }
-  for (let k = 0; k < B * S; k++) c.attnBias.fill(NEG_BIG, k * C + c.pos[k] + 1, (k + 1) * C);
+  // Rows not fed may be longer than the window: their outputs are discarded, and min() keeps the fills in range.
+  for (let k = 0; k < B * S; k++) c.attnBias.fill(NEG_BIG, k * W + Math.min(c.pos[k] + 1, W), (k + 1) * W);
   const copyFrom = firstCopyId(state.cfg);
+  const lastIn = (b: number) => Math.min(c.lastPos[b], W - 1); // a row's last slot inside the window
   if (state.cfg.pointer && (keyAhead(state.cfg) > 0 || state.cfg.queryPool || state.cfg.copyGate)) {
-    c.allIds = Int32Array.from(state.tokens);
-    c.slotOk = new Float32Array(B * C);
-    for (let b = 0; b < B; b++) c.slotOk.fill(1, b * C, b * C + c.lastPos[b] + 1);
+    c.allIds = new Int32Array(B * W);
+    for (let b = 0; b < B; b++) c.allIds.set(state.tokens.subarray(b * C, b * C + W), b * W);
+    c.slotOk = new Float32Array(B * W);
+    for (let b = 0; b < B; b++) c.slotOk.fill(1, b * W, b * W + lastIn(b) + 1);
   }
   if (state.cfg.pointer && state.cfg.queryPool) {
-    c.poolW = new Float32Array(B * C);
+    c.poolW = new Float32Array(B * W);
     for (const { row } of rows) {
       let n = 0;
       for (let j = 0; j <= c.lastPos[row]; j++) n += state.pooled[row * C + j];
-      for (let j = 0; j <= c.lastPos[row]; j++) if (state.pooled[row * C + j]) c.poolW[row * C + j] = 1 / n;
+      for (let j = 0; j <= c.lastPos[row]; j++) if (state.pooled[row * C + j]) c.poolW[row * W + j] = 1 / n;
     }
   }
   if (state.cfg.pointer && state.cfg.copyNext) {
-    c.next = new Float32Array(B * C); // the row of each fed row's last token in continuation.ts hostNextMask
+    c.next = new Float32Array(B * W); // the row of each fed row's last token in continuation.ts hostNextMask
     for (const { row } of rows)
-      markContinuations(state.tokens, state.slotTags, row * C, c.lastPos[row], copyFrom, c.next, row * C);
+      markContinuations(state.tokens, state.slotTags, row * C, c.lastPos[row], copyFrom, c.next, row * W);
   }
   for (let b = 0; b < B; b++) {
-    c.ptrBias.fill(NEG_BIG, b * C + c.lastPos[b] + 1, (b + 1) * C);
+    c.ptrBias.fill(NEG_BIG, b * W + lastIn(b) + 1, (b + 1) * W);
     if (copyFrom > 0)
-      for (let j = 0; j <= c.lastPos[b]; j++)
-        if (state.tokens[b * C + j] < copyFrom) c.ptrBias[b * C + j] = NEG_BIG; // tags are never copied
+      for (let j = 0; j <= lastIn(b); j++)
+        if (state.tokens[b * C + j] < copyFrom) c.ptrBias[b * W + j] = NEG_BIG; // tags are never copied
   }
   return c;
 }
 
 /**
  * The device part of one feed: runs the chunk through the trunk, writes the caches and returns the packed output
- * [B, V (+ C + 1)] = vocabulary softmax, pointer attention over cache positions and the gate (pointer only).
+ * [B, V (+ W + 1)] = vocabulary softmax, pointer attention over the window's cache slots and the gate (pointer only).
  */
 export function feedTensors(
   w: Weights,
@@ -234,8 +252,16 @@ export function feedTensors(
   c: ChunkInputs,
 ): { out: tf.Tensor2D; k: tf.Tensor[]; v: tf.Tensor[]; pk: tf.Tensor | null } {
   const B = state.batch;
-  const { S } = c;
+  const { S, W } = c;
   const C = cfg.contextLen;
+  // The first W slots of a cache whose slot axis is `axis` (a view-free copy on wasm; nothing when W = C).
+  const win = (t: tf.Tensor, axis: number) =>
+    W === C
+      ? t
+      : t.slice(
+          new Array<number>(t.rank).fill(0),
+          t.shape.map((d, i) => (i === axis ? W : d)),
+        );
   const D = cfg.dModel;
   const H = cfg.nHeads;
   const dh = headDim(cfg);
@@ -246,7 +272,7 @@ export function feedTensors(
   let x = e.add(tf.gather(w.pos_emb, pos)); // [B, S, D]
   if (cfg.tagSpans) x = x.add(tf.gather(w.tag_emb, tf.tensor2d(c.tags, [B, S], 'int32'))); // [B, S, D] as in trunk()
   const wr = planWrite(S, C, c.pos, c.write, c.writeIdx); // how this feed writes the caches
-  const mask = tf.tensor4d(c.attnBias, [B, 1, S, C]); // [B, 1, S, C] 0 / −1e9
+  const mask = tf.tensor4d(c.attnBias, [B, 1, S, W]); // [B, 1, S, W] 0 / −1e9
   const k: tf.Tensor[] = [];
   const v: tf.Tensor[] = [];
   for (let l = 0; l < cfg.nLayers; l++) {
@@ -257,10 +283,10 @@ export function feedTensors(
     const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
     // Chunks: batched products split into 2-D ones on wasm (layers.ts); single tokens: the batched kernel is cheaper.
     const bmm = S === 1 ? tf.matMul : batchedMatMul;
-    const scores = bmm(q, k[l])
+    const scores = bmm(q, win(k[l], 3))
       .mul(1 / Math.sqrt(dh))
-      .add(mask); // [B, H, S, C]
-    const o = bmm(tf.softmax(scores), v[l]).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
+      .add(mask); // [B, H, S, W]
+    const o = bmm(tf.softmax(scores), win(v[l], 2)).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
     x = x.add(linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`])); // [B, S, D]
     x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, S, D]
   }
@@ -279,46 +305,55 @@ export function feedTensors(
     pkNew = pkNew.add(linear(ePrev, w[keyWeightName(i + 1)])); // [B, S, P]
   });
   const pk = writeRows(state.pkCache, pkNew, wr); // [B, C, P]
+  const pkw = win(pk, 1); // [B, W, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   let q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
   // Embeddings of every slot, for the question pool and the keys' tokens ahead (forward.ts pointerTerms).
-  const eAll = c.allIds ? tf.gather(w.tok_emb, tf.tensor2d(c.allIds, [B, C], 'int32')) : null; // [B, C, D]
+  const eAll = c.allIds ? tf.gather(w.tok_emb, tf.tensor2d(c.allIds, [B, W], 'int32')) : null; // [B, W, D]
   if (c.poolW && eAll) {
-    const pool = tf.matMul(tf.tensor3d(c.poolW, [B, 1, C]), eAll).reshape([B, D]); // [B, D]
+    const pool = tf.matMul(tf.tensor3d(c.poolW, [B, 1, W]), eAll).reshape([B, D]); // [B, D]
     q = q.add(linear(pool, w['ptr.wq_q'])); // [B, P]
   }
-  let raw = tf.matMul(pk, q.reshape([B, P, 1])).reshape([B, C]); // [B, C]
+  let raw = tf.matMul(pkw, q.reshape([B, P, 1])).reshape([B, W]); // [B, W]
   for (let a = 1; a <= keyAhead(cfg) && eAll; a++) {
     const u = tf.matMul(q, swapLast(w[aheadWeightName(a)])); // q A_aᵀ: [B, D]
     const ahead = tf
       .matMul(eAll, u.reshape([B, D, 1]))
-      .reshape([B, C])
-      .mul(tf.tensor2d(c.slotOk!, [B, C])); // q · e(x_s) A_a at slot s, 0 past the last token read: [B, C]
-    raw = raw.add(tf.concat([ahead.slice([0, a], [B, C - a]), tf.zeros([B, a])], 1)); // key j reads slot j + a
+      .reshape([B, W])
+      .mul(tf.tensor2d(c.slotOk!, [B, W])); // q · e(x_s) A_a at slot s, 0 past the last token read: [B, W]
+    raw = raw.add(tf.concat([ahead.slice([0, a], [B, W - a]), tf.zeros([B, a])], 1)); // key j reads slot j + a
   }
-  let sc = raw.mul(1 / Math.sqrt(P)).add(tf.tensor2d(c.ptrBias, [B, C])); // [B, C]
-  if (c.next) sc = sc.add(tf.tensor2d(c.next, [B, C]).mul(linear(hl, w['ptr.w_next'], w['ptr.b_next']))); // as pointerTerms
-  const a = tf.softmax(sc); // [B, C]
+  let sc = raw.mul(1 / Math.sqrt(P)).add(tf.tensor2d(c.ptrBias, [B, W])); // [B, W]
+  if (c.next) sc = sc.add(tf.tensor2d(c.next, [B, W]).mul(linear(hl, w['ptr.w_next'], w['ptr.b_next']))); // as pointerTerms
+  const a = tf.softmax(sc); // [B, W]
   let z = linear(hl, w['ptr.w_gate'], w['ptr.b_gate']); // [B, 1]
   if (cfg.copyGate && eAll && c.allIds) {
     const first = firstNameId(cfg);
     const isName = tf.tensor3d(
       Float32Array.from(c.allIds, (id) => (id >= first ? 1 : 0)),
-      [B, C, 1],
-    ); // [B, C, 1]
-    const a3 = a.reshape([B, 1, C]);
+      [B, W, 1],
+    ); // [B, W, 1]
+    const a3 = a.reshape([B, 1, W]);
     const seen = tf.concat([tf.matMul(a3, eAll), tf.matMul(a3, isName)], -1).reshape([B, D + 1]); // [B, D + 1]
     z = z.add(linear(seen, w['ptr.w_gate_c'])); // as in forward.ts pointerTerms
   }
   const g = tf.sigmoid(z); // [B, 1]
-  return { out: tf.concat([pv, a, g], 1) as tf.Tensor2D, k, v, pk }; // [B, V + C + 1]
+  return { out: tf.concat([pv, a, g], 1) as tf.Tensor2D, k, v, pk }; // [B, V + W + 1]
 }
 
-/** Host mixing: probs[row] = g·p_vocab + (1 − g)·scatter(a, row tokens); rows not fed stay 0. */
-export function mixOnHost(state: DecodeState, rows: FeedRow[], packed: Float32Array): Float32Array {
+/**
+ * Host mixing: probs[row] = g·p_vocab + (1 − g)·scatter(a, row tokens); rows not fed stay 0. W: the feed's window
+ * (the copy attention's width in `packed`).
+ */
+export function mixOnHost(
+  state: DecodeState,
+  rows: FeedRow[],
+  packed: Float32Array,
+  W: number,
+): Float32Array {
   const V = state.cfg.vocabSize;
   const C = state.cfg.contextLen;
-  const width = state.cfg.pointer ? V + C + 1 : V;
+  const width = state.cfg.pointer ? V + W + 1 : V;
   const probs = new Float32Array(state.batch * V);
   for (const { row } of rows) {
     const base = row * width;
@@ -327,7 +362,7 @@ export function mixOnHost(state: DecodeState, rows: FeedRow[], packed: Float32Ar
       probs.set(packed.subarray(base, base + V), outBase);
       continue;
     }
-    const g = packed[base + V + C];
+    const g = packed[base + V + W];
     for (let i = 0; i < V; i++) probs[outBase + i] = g * packed[base + i];
     const len = state.lengths[row];
     const copyFrom = firstCopyId(state.cfg);
@@ -364,5 +399,5 @@ export async function feedImpl(
   state.tagStates.set(chunk.tagEnd);
   const packed = (await out.data()) as Float32Array;
   out.dispose();
-  return mixOnHost(state, rows, packed);
+  return mixOnHost(state, rows, packed, chunk.W);
 }
