@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ModelConfig, Policy } from '../../src/engine/model';
 import { batchedMatMul } from '../../src/engine/model/layers';
 import { Rng } from '../../src/engine/rng';
 import {
@@ -161,6 +162,73 @@ describe('view-based wasm slice kernels', () => {
     }
     await tf.setBackend('cpu');
     expect(slotWriteAvailable()).toBe(false);
+  });
+
+  it('cached decoding reads its cache window through these kernels and matches cpu, rows longer than the window included', async () => {
+    const cfg: ModelConfig = {
+      vocabSize: 40,
+      dModel: 32,
+      nLayers: 2,
+      nHeads: 4,
+      contextLen: 96, // windows of 32, 64 and 96 slots below
+      ffMult: 2,
+      pointer: true,
+      keyContext: 3,
+      keyAhead: 2,
+      queryPool: true,
+      copyGate: true,
+      copyNext: true,
+      commonVocab: 30,
+      copyFrom: 12,
+      tagSpans: [
+        [4, 5],
+        [6, 7],
+        [8, 9],
+        [10, 11],
+      ],
+    };
+    const tokens = (n: number, seed: number) => {
+      const r = new Rng(seed);
+      return Array.from({ length: n }, () => 12 + r.int(28));
+    };
+    // Row 0 fills 70 slots at once (a 96-slot window); then rows 1–2 are fed alone, in 32- and 64-slot windows that
+    // leave row 0 outside. cpu ≡ full scoring is tests/unit/model.test.ts; here wasm must agree with cpu.
+    const calls: { row: number; tokens: number[] }[][] = [
+      [{ row: 0, tokens: [6, ...tokens(69, 1)] }],
+      [
+        { row: 1, tokens: [4, ...tokens(9, 2)] },
+        { row: 2, tokens: tokens(3, 3) },
+      ],
+      [{ row: 1, tokens: [5] }],
+      [
+        { row: 2, tokens: [8, ...tokens(40, 4), 9] },
+        { row: 0, tokens: [7] },
+      ],
+      [{ row: 1, tokens: tokens(30, 5) }],
+      [
+        { row: 0, tokens: [10, 13] },
+        { row: 2, tokens: [14] },
+      ],
+    ];
+    const probs: Float32Array[][] = [];
+    for (const b of ['cpu', 'wasm']) {
+      await tf.setBackend(b);
+      const p = Policy.create(cfg, 5);
+      const noise = new Rng(6);
+      p.variables.forEach((v) => {
+        const d = Float32Array.from({ length: v.size }, () => noise.normal() * 0.3);
+        tf.tidy(() => v.assign(v.add(tf.tensor(d, v.shape))));
+      });
+      const state = p.startDecode(3);
+      const out: Float32Array[] = [];
+      for (const rows of calls) out.push(await p.feed(state, rows));
+      state.dispose();
+      p.dispose();
+      probs.push(out);
+    }
+    const [cpu, wasm] = probs;
+    cpu.forEach((c, k) => c.forEach((x, i) => expect(Math.abs(wasm[k][i] - x)).toBeLessThan(1e-5)));
+    expect(cpu[2].some((x) => x > 0)).toBe(true);
   });
 
   it('batched matmul split into 2-D products matches cpu, values and gradients', async () => {
