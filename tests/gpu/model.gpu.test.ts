@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { create, globals } from 'webgpu';
 import { Rng } from '../../src/engine/rng';
 import { type ModelConfig, Policy } from '../../src/engine/model';
+import { allCopyFeatures, roughen } from '../model-helpers';
 
 const cfg: ModelConfig = {
   vocabSize: 50,
@@ -18,20 +19,8 @@ const cfg: ModelConfig = {
   nHeads: 4,
   contextLen: 48, // rows of 20 tokens: feeds read a 32-slot window of the 48-slot caches
   ffMult: 2,
-  pointer: true,
-  keyContext: 3,
-  keyAhead: 2,
-  queryPool: true,
-  copyGate: true,
-  copyNext: true,
+  ...allCopyFeatures(), // tag spans think 4/5, search 6/7, information 8/9, answer 10/11: the rows below hold them all
   commonVocab: 12, // ids 12–14 are names (fixed embeddings, copied only)
-  // think 4/5, search 6/7, information 8/9, answer 10/11: the rows below (ids < 15) hold all of them
-  tagSpans: [
-    [4, 5],
-    [6, 7],
-    [8, 9],
-    [10, 11],
-  ],
 };
 
 beforeAll(async () => {
@@ -47,14 +36,6 @@ beforeAll(async () => {
   }
   await import('@tensorflow/tfjs-backend-webgpu');
 });
-
-function roughen(p: Policy, seed: number): void {
-  const rng = new Rng(seed);
-  p.variables.forEach((v) => {
-    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * 0.3);
-    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
-  });
-}
 
 async function runOn(backend: string) {
   expect(await tf.setBackend(backend)).toBe(true);

@@ -11,6 +11,7 @@ import { installWasmSliceKernels } from '../../src/engine/wasm-kernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng';
 import { type ModelConfig, Policy, forceEmbeddingGradRoute } from '../../src/engine/model';
+import { roughen } from '../model-helpers';
 
 const cfg: ModelConfig = {
   vocabSize: 20,
@@ -28,14 +29,6 @@ const cfg: ModelConfig = {
     [10, 11],
   ],
 };
-
-function roughen(p: Policy, seed: number, scale = 0.3): void {
-  const rng = new Rng(seed);
-  p.variables.forEach((v) => {
-    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * scale);
-    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
-  });
-}
 
 function tokens(seed: number, B: number, T: number, V: number): tf.Tensor2D {
   const rng = new Rng(seed);

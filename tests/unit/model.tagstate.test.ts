@@ -17,6 +17,7 @@ import {
 import { deviceTagStates, hostTagStates } from '../../src/engine/model/tagstate';
 import { TAG_SPANS, modelConfigFor } from '../../src/engine/session';
 import { Tokenizer } from '../../src/engine/tokenizer';
+import { roughen } from '../model-helpers';
 
 const SPANS: [number, number][] = [
   [4, 5],
@@ -40,14 +41,6 @@ const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
 
 function randomRows(rng: Rng, B: number, T: number, V: number): number[][] {
   return Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V)));
-}
-
-function roughen(p: Policy | Critic, seed: number, scale = 0.3): void {
-  const rng = new Rng(seed);
-  p.variables.forEach((v) => {
-    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * scale);
-    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
-  });
 }
 
 async function logpOf(p: Policy, rows: number[][], host = false): Promise<number[]> {

@@ -15,6 +15,7 @@ import {
 } from '../../src/engine/model';
 import { deviceNextMask, hostNextMask } from '../../src/engine/model/continuation';
 import { WINDOW_STEP, windowFor } from '../../src/engine/model/decode';
+import { roughen } from '../model-helpers';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   vocabSize: 40,
@@ -29,15 +30,6 @@ const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
 
 function randomRows(rng: Rng, B: number, T: number, V: number): number[][] {
   return Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V)));
-}
-
-/** Perturb weights away from the near-uniform init so that distributions and the gate are far from trivial. */
-function roughen(p: Policy, seed: number, scale = 0.3): void {
-  const rng = new Rng(seed);
-  p.variables.forEach((v) => {
-    const noise = Float32Array.from({ length: v.size }, () => rng.normal() * scale);
-    tf.tidy(() => v.assign(v.add(tf.tensor(noise, v.shape))));
-  });
 }
 
 async function scoreArrays(p: Policy, rows: number[][]): Promise<{ logp: number[][]; entropy: number[][] }> {

@@ -12,6 +12,7 @@ import {
   slotWriteAvailable,
   wasmSliceKernelsInstalled,
 } from '../../src/engine/wasm-kernels';
+import { allCopyFeatures, roughen } from '../model-helpers';
 
 const rng = new Rng(11);
 const rand = (shape: number[]) =>
@@ -172,20 +173,9 @@ describe('view-based wasm slice kernels', () => {
       nHeads: 4,
       contextLen: 96, // windows of 32, 64 and 96 slots below
       ffMult: 2,
-      pointer: true,
-      keyContext: 3,
-      keyAhead: 2,
-      queryPool: true,
-      copyGate: true,
-      copyNext: true,
+      ...allCopyFeatures(),
       commonVocab: 30,
       copyFrom: 12,
-      tagSpans: [
-        [4, 5],
-        [6, 7],
-        [8, 9],
-        [10, 11],
-      ],
     };
     const tokens = (n: number, seed: number) => {
       const r = new Rng(seed);
@@ -214,11 +204,7 @@ describe('view-based wasm slice kernels', () => {
     for (const b of ['cpu', 'wasm']) {
       await tf.setBackend(b);
       const p = Policy.create(cfg, 5);
-      const noise = new Rng(6);
-      p.variables.forEach((v) => {
-        const d = Float32Array.from({ length: v.size }, () => noise.normal() * 0.3);
-        tf.tidy(() => v.assign(v.add(tf.tensor(d, v.shape))));
-      });
+      roughen(p, 6);
       const state = p.startDecode(3);
       const out: Float32Array[] = [];
       for (const rows of calls) out.push(await p.feed(state, rows));
