@@ -14,7 +14,7 @@ import {
   toJSONBase64,
 } from '../../src/engine/model';
 import { deviceNextMask, hostNextMask } from '../../src/engine/model/continuation';
-import { WINDOW_STEP, windowFor } from '../../src/engine/model/decode';
+import { READ_STEP, slotsRead } from '../../src/engine/model/decode';
 import { roughen } from '../model-helpers';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
@@ -229,13 +229,13 @@ describe('cached decoding matches scoreTokens', () => {
     });
   }
 
-  it('reads a window of whole steps that holds every fed row, never past the context', () => {
-    expect(WINDOW_STEP).toBe(32);
+  it('reads whole steps of cache slots that hold every fed row, never past the context', () => {
+    expect(READ_STEP).toBe(32);
     const big = small({ contextLen: 256 });
-    expect([1, 32, 33, 90, 128, 129, 256].map((n) => windowFor(big, n))).toEqual([
+    expect([1, 32, 33, 90, 128, 129, 256].map((n) => slotsRead(big, n))).toEqual([
       32, 32, 64, 96, 128, 160, 256,
     ]);
-    expect([1, 32, 33, 40].map((n) => windowFor(small(), n))).toEqual([32, 32, 40, 40]); // contextLen 40
+    expect([1, 32, 33, 40].map((n) => slotsRead(small(), n))).toEqual([32, 32, 40, 40]); // contextLen 40
   });
 
   it('full distribution after a prefix equals exp(logp) of every candidate next token', async () => {

@@ -165,7 +165,7 @@ describe('view-based wasm slice kernels', () => {
     expect(slotWriteAvailable()).toBe(false);
   });
 
-  it('cached decoding reads its cache window through these kernels and matches cpu, rows longer than the window included', async () => {
+  it('cached decoding reads its cache slots through these kernels and matches cpu, rows longer than the slots read included', async () => {
     const cfg: ModelConfig = {
       vocabSize: 40,
       dModel: 32,

@@ -5,10 +5,10 @@
  * head; the copy scatter happens on the host). Does not know sampling, stop rules or the rollout loop.
  *
  * Cache writes (cachewrite.ts) leave rows that are not fed untouched. Attention and the copy head read only the first
- * W cache slots, W the smallest multiple of WINDOW_STEP (capped at contextLen) that holds every fed row: rollouts
- * are mostly far shorter than the context, and slots past a row's last token are masked anyway, so the result is the
- * same at a fraction of the work. Every call has the same shapes for a given chunk bucket and window. Copy
- * continuation (copyNext) takes its rule from continuation.ts.
+ * W cache slots, W the smallest multiple of READ_STEP (capped at contextLen) that holds every fed row: rollouts are
+ * mostly far shorter than the context, and slots past a row's last token are masked anyway, so the result is the
+ * same at a fraction of the work. Every call has the same shapes for a given chunk bucket and W. Copy continuation
+ * (copyNext) takes its rule from continuation.ts.
  * Exactly one GPU→CPU readback per feed (await data()).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +22,7 @@ import {
   keyContext,
   pointerDim,
 } from './config';
+import { bucketLength } from '../batch';
 import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { planWrite, writeKeys, writeRows, writeValues } from './cachewrite';
 import { markContinuations } from './continuation';
@@ -30,12 +31,12 @@ import { nextTagState, tagTransitions } from './tagstate';
 import { aheadWeightName, keyWeightName, type Weights } from './params';
 import { pooled } from './pool';
 
-/** Granularity of the attention window, in cache slots (few distinct shapes: WebGPU compiles a shader per shape). */
-export const WINDOW_STEP = 32;
+/** Step of the number of cache slots a feed reads (few distinct shapes: WebGPU compiles a shader per shape). */
+export const READ_STEP = 32;
 
-/** Cache slots a feed reads when its longest fed row will hold n tokens. */
-export function windowFor(cfg: ModelConfig, n: number): number {
-  return Math.min(cfg.contextLen, Math.ceil(n / WINDOW_STEP) * WINDOW_STEP);
+/** Cache slots a feed reads when its longest fed row will hold n ≥ 1 tokens. */
+export function slotsRead(cfg: ModelConfig, n: number): number {
+  return bucketLength(n, cfg.contextLen, READ_STEP);
 }
 
 export class DecodeState {
@@ -102,7 +103,7 @@ export interface FeedRow {
 /** Host-side inputs of one feed step, all padded to S tokens per row and W cache slots. */
 interface ChunkInputs {
   S: number;
-  /** Cache slots read (windowFor): every fed row's last position is below W. */
+  /** Cache slots read (slotsRead): every fed row's last position is below W. */
   W: number;
   ids: Int32Array; // [B·S]
   prevIds: Int32Array[]; // [keyContext][B·S] token o slots before each slot (for the pointer keys)
@@ -161,7 +162,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   const B = state.batch;
   const C = state.cfg.contextLen;
   const S = bucketFor(state.cfg, Math.max(...rows.map((r) => r.tokens.length)));
-  const W = windowFor(state.cfg, Math.max(...rows.map((r) => state.lengths[r.row] + r.tokens.length)));
+  const W = slotsRead(state.cfg, Math.max(...rows.map((r) => state.lengths[r.row] + r.tokens.length)));
   const c: ChunkInputs = {
     S,
     W,
@@ -209,10 +210,10 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     c.lastIdx[row] = row * S + tokens.length - 1;
     c.lastPos[row] = len + tokens.length - 1;
   }
-  // Rows not fed may be longer than the window: their outputs are discarded, and min() keeps the fills in range.
+  // Rows not fed may hold more than W tokens: their outputs are discarded, and min() keeps the fills in range.
   for (let k = 0; k < B * S; k++) c.attnBias.fill(NEG_BIG, k * W + Math.min(c.pos[k] + 1, W), (k + 1) * W);
   const copyFrom = firstCopyId(state.cfg);
-  const lastIn = (b: number) => Math.min(c.lastPos[b], W - 1); // a row's last slot inside the window
+  const lastIn = (b: number) => Math.min(c.lastPos[b], W - 1); // a row's last slot among those read
   if (state.cfg.pointer && (keyAhead(state.cfg) > 0 || state.cfg.queryPool || state.cfg.copyGate)) {
     c.allIds = new Int32Array(B * W);
     for (let b = 0; b < B; b++) c.allIds.set(state.tokens.subarray(b * C, b * C + W), b * W);
@@ -243,7 +244,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
 
 /**
  * The device part of one feed: runs the chunk through the trunk, writes the caches and returns the packed output
- * [B, V (+ W + 1)] = vocabulary softmax, pointer attention over the window's cache slots and the gate (pointer only).
+ * [B, V (+ W + 1)] = vocabulary softmax, pointer attention over the W cache slots read and the gate (pointer only).
  */
 export function feedTensors(
   w: Weights,
@@ -254,8 +255,8 @@ export function feedTensors(
   const B = state.batch;
   const { S, W } = c;
   const C = cfg.contextLen;
-  // The first W slots of a cache whose slot axis is `axis` (a view-free copy on wasm; nothing when W = C).
-  const win = (t: tf.Tensor, axis: number) =>
+  // The first W slots of a cache whose slot axis is `axis` (a plain copy; nothing when W = C).
+  const firstSlots = (t: tf.Tensor, axis: number) =>
     W === C
       ? t
       : t.slice(
@@ -283,10 +284,10 @@ export function feedTensors(
     const q = qn.reshape([B, S, H, dh]).transpose([0, 2, 1, 3]); // [B, H, S, dh]
     // Chunks: batched products split into 2-D ones on wasm (layers.ts); single tokens: the batched kernel is cheaper.
     const bmm = S === 1 ? tf.matMul : batchedMatMul;
-    const scores = bmm(q, win(k[l], 3))
+    const scores = bmm(q, firstSlots(k[l], 3))
       .mul(1 / Math.sqrt(dh))
       .add(mask); // [B, H, S, W]
-    const o = bmm(tf.softmax(scores), win(v[l], 2)).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
+    const o = bmm(tf.softmax(scores), firstSlots(v[l], 2)).transpose([0, 2, 1, 3]).reshape([B, S, D]); // [B, S, D]
     x = x.add(linear(o, w[`l${l}.w_o`], w[`l${l}.b_o`])); // [B, S, D]
     x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, S, D]
   }
@@ -305,7 +306,7 @@ export function feedTensors(
     pkNew = pkNew.add(linear(ePrev, w[keyWeightName(i + 1)])); // [B, S, P]
   });
   const pk = writeRows(state.pkCache, pkNew, wr); // [B, C, P]
-  const pkw = win(pk, 1); // [B, W, P]
+  const pkw = firstSlots(pk, 1); // [B, W, P]
   const el = tf.gather(e.reshape([B * S, D]), lastIdx); // [B, D]
   let q = linear(hl, w['ptr.wq_h']).add(linear(el, w['ptr.wq_e'])); // [B, P]
   // Embeddings of every slot, for the question pool and the keys' tokens ahead (forward.ts pointerTerms).
@@ -342,8 +343,8 @@ export function feedTensors(
 }
 
 /**
- * Host mixing: probs[row] = g·p_vocab + (1 − g)·scatter(a, row tokens); rows not fed stay 0. W: the feed's window
- * (the copy attention's width in `packed`).
+ * Host mixing: probs[row] = g·p_vocab + (1 − g)·scatter(a, row tokens); rows not fed stay 0. W: the slots the feed
+ * read (the copy attention's width in `packed`).
  */
 export function mixOnHost(
   state: DecodeState,
