@@ -29,6 +29,7 @@ import {
   saveCheckpoint,
   writeJsonl,
 } from './common';
+import { midEvalFits, stepFits, type BudgetClock } from './budget';
 import { nodeBackend } from './node-backend';
 import { WorkerPeer, defaultThreads } from './peer';
 
@@ -77,6 +78,11 @@ export interface PipelineOptions {
    * as the checkpoint and stop: a base that several runs can share through --init (npm run bench:learn).
    */
   baseOnly?: boolean;
+  /**
+   * Wall-clock budget of the whole run in minutes (cli/budget.ts): RL stops early, and mid-run evaluations are
+   * skipped, when they would end the run past it. Absent or 0: every step runs.
+   */
+  budgetMinutes?: number;
 }
 
 export interface Summary {
@@ -91,6 +97,8 @@ export interface Summary {
   mode: Mode;
   backend: string;
   steps: number;
+  /** The steps asked for; more than `steps` when the time budget stopped RL early. */
+  steps_planned: number;
   seconds: number;
   /** Wall-clock seconds by phase: reading practice, the pass@k gate, held-out evaluations, RL steps. */
   phase_seconds: PhaseSeconds;
@@ -246,9 +254,11 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     }
     const env = new SplitRunner(new RolloutEnv(policy, tokenizer, retriever, cfg.rollout), peer);
     const evalBar = new Progress('eval');
+    const evalStart = performance.now();
     const base = await timed('evaluation', () =>
       evaluate(env, data.test, rng.fork(), 64, (d, n) => evalBar.update(d, n)),
     );
+    const evalSeconds = (performance.now() - evalStart) / 1000;
     const passK =
       lastGatePassK ??
       (o.passK > 0 && val.length ? await timed('gate', () => passAtK(env, val, o.passK, rng.fork())) : null);
@@ -260,13 +270,31 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
 
     // 3. RL.
     const metrics: (StepMetrics | (Record<string, unknown> & { step: number }))[] = [];
+    let stepsRun = 0;
     let final: { summary: EvalSummary; predictions: Prediction[] } = base;
     if (cfg.steps > 0) {
       const trainer = createTrainer(cfg, policy, tokenizer, retriever, rlTrain, rng.fork(), peer);
       const bar = new Progress('train');
       const before = tf.memory().numTensors;
+      const stepSeconds: number[] = [];
+      const clock = (): BudgetClock => ({
+        budget: (o.budgetMinutes ?? 0) * 60,
+        elapsed: (performance.now() - t0) / 1000,
+        stepSeconds,
+        evalSeconds,
+      });
       for (let s = 0; s < cfg.steps; s++) {
+        if (!stepFits(clock())) {
+          process.stderr.write(
+            `\nbudget: RL stops after ${s} of ${cfg.steps} steps so that the run ends within ${o.budgetMinutes} min ` +
+              `(--budget 0 runs every step)\n`,
+          );
+          break;
+        }
+        const stepStart = performance.now();
         const { metrics: m } = await timed('rl', () => trainer.step());
+        stepSeconds.push((performance.now() - stepStart) / 1000);
+        stepsRun += 1;
         metrics.push(m);
         bar.update(
           s + 1,
@@ -275,7 +303,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
             `spread ${m.spread.toFixed(2)} top ${(m.topAnswerShare * 100).toFixed(0)}% ${Math.round(m.tokensPerSec)} tok/s` +
             ('valueLoss' in m ? ` vf ${(m.valueLoss as number).toFixed(3)}` : ''),
         );
-        if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps) {
+        if (cfg.evalEvery > 0 && (s + 1) % cfg.evalEvery === 0 && s + 1 < cfg.steps && midEvalFits(clock())) {
           const ev = await timed('evaluation', () => evaluate(env, data.test, new Rng(o.seed + s)));
           process.stderr.write(
             `\nheld-out EM at step ${s + 1}: ${ev.summary.em.toFixed(3)} ${JSON.stringify(ev.summary.emByHops)}\n`,
@@ -309,7 +337,8 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       top_prediction_share: r4(final.summary.topPredictionShare),
       mode: o.mode,
       backend: choice.backend,
-      steps: cfg.steps,
+      steps: stepsRun,
+      steps_planned: cfg.steps,
       seconds: Math.round(seconds * 10) / 10,
       phase_seconds: {
         practice: Math.round(phases.practice),

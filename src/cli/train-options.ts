@@ -14,6 +14,7 @@ import {
 } from '../engine/config';
 import type { RewardVariant } from '../engine/reward';
 import type { BackendName } from '../engine/backend';
+import { DEFAULT_BUDGET_MINUTES } from './budget';
 
 export const TRAIN_SPEC: Record<string, OptionSpec> = {
   corpus: { type: 'string', help: 'corpus JSON lines ({"id","contents"})' },
@@ -116,6 +117,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: 'compute threads, 1 or 2: 2 splits every rollout batch, scoring pass and gradient between two wasm threads (default 2 on a machine with 2+ cores for wasm and cpu, else 1; ppo uses 1 for RL)',
   },
+  budget: {
+    type: 'number',
+    help: `time budget of the whole run in minutes: RL stops early, and skips mid-run evaluations, when one more step and the final evaluation would end the run past it (default ${DEFAULT_BUDGET_MINUTES}; 0 = run every step)`,
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -187,6 +192,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     miniBatches: int('mini-batches', d.grpo.miniBatches, 1),
     resampleRounds: int('resample', d.grpo.resampleRounds, 0),
     ...(a.threads === undefined ? {} : { threads: threads(int('threads', 1, 1)) }),
+    budgetMinutes: num('budget', DEFAULT_BUDGET_MINUTES),
     evalOnly,
   };
 }

@@ -56,6 +56,7 @@ describe('npm run train / eval', () => {
     for (const k of ['em', 'f1', 'base_em', 'searches_per_question', 'steps', 'seconds'])
       expect(summary).toHaveProperty(k);
     expect(summary.steps).toBe(1);
+    expect(summary.steps_planned).toBe(1);
     // Every phase ran (practice, the pass@k gate, evaluations, one RL step); together they fit in the run's time.
     const phases = summary.phase_seconds as Record<string, number>;
     expect(Object.keys(phases).sort()).toEqual(['evaluation', 'gate', 'practice', 'rl']);
@@ -115,6 +116,30 @@ describe('npm run train / eval', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(evalPreds.map((p) => p.prediction)).toEqual(preds.map((p) => p.prediction));
+  });
+
+  it('stops RL early, and says so, when the next step would end the run past its time budget', () => {
+    const out = path.join(tmp(), 'run');
+    // A budget of 6 ms is spent before RL starts (loading, practice, the base evaluation), so no step fits.
+    const args = ['--corpus', corpus, '--train', train, '--test', test, '--out', out, '--steps', '3'];
+    const r = cli('train', [
+      ...args,
+      '--base-steps',
+      '2',
+      '--group',
+      '2',
+      '--pass-k',
+      '0',
+      '--budget',
+      '0.0001',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/budget: RL stops after 0 of 3 steps so that the run ends within 0\.0001 min/);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(summary.steps).toBe(0);
+    expect(summary.steps_planned).toBe(3);
+    expect(summary.em).toBe(summary.base_em);
+    expect(fs.existsSync(path.join(out, 'checkpoint', 'weights.bin'))).toBe(true);
   });
 
   it('rejects bad input with the file, the line and the problem, exit code 2, and nothing written', () => {
