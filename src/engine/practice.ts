@@ -27,6 +27,23 @@ import {
 import { isContentWord, splitPieces } from './text';
 import type { Passage, QAItem } from './types';
 
+/**
+ * Pieces between a span's first occurrence in a sentence's pieces and the nearest of the cue positions (either
+ * side; 0 = adjacent). Infinity when there is no cue or the span is not found.
+ */
+export function distance(pieces: readonly string[], span: string, cueAt: readonly number[]): number {
+  const sp = splitPieces(span);
+  let at = -1;
+  for (let i = 0; i + sp.length <= pieces.length && at < 0; i++)
+    if (sp.every((w, j) => pieces[i + j] === w)) at = i;
+  if (at < 0) return Infinity;
+  const end = at + sp.length - 1;
+  return cueAt.reduce(
+    (m, c) => Math.min(m, c < at ? at - c - 1 : c > end ? c - end - 1 : Infinity),
+    Infinity,
+  );
+}
+
 /** How often question-format practice follows its hop heuristic (see PracticeBuilder.questionFormat). */
 export const PRACTICE_HOP_FOLLOW = 0.9;
 /** How often it answers from the sentence that best overlaps the question (otherwise any span of the passage). */
@@ -173,12 +190,13 @@ export class PracticeBuilder {
    * Two answer-free reading heuristics shape it, each followed most of the time, not always, so the base still
    * explores and RL decides:
    *  - span: a word-overlap reader picks the sentence, among all retrieved passages, whose words (with its
-   *    passage's title) cover the most question words weighted by rarity (idf), and answers with a span of it
-   *    that is not made of question words — "Which city is the capital of Cook Islands?" → "Avarua is the capital
+   *    passage's title) cover the most question words weighted by rarity (idf), and answers with the span of it,
+   *    not made of question words, that lies nearest a question word it matched — "Which city is the capital of Cook Islands?" → "Avarua is the capital
    *    of Cook Islands." (the rare "cook" outweighs "city" in "Honiara is the capital city of …");
    *  - hops: when that sentence leaves question words unexplained ("currency" in "the currency of the country whose
    *    capital is Minsk", answered "Minsk is the capital of Belarus."), a name read there plus the unexplained
    *    words form a second search, kept when its result explains some of them; the answer is then read there.
+   *    Bridge names with a passage of their own come first.
    */
   questionFormat(rng: Rng): Demo | null {
     if (!this.questions.length) return null;
@@ -230,20 +248,31 @@ export class PracticeBuilder {
     rng: Rng,
     nameOnly: boolean,
   ): { query: string; span: string; explains: boolean }[] {
-    const bridges = names.filter((b) => !contentWords(b).every((w) => qWords.has(w)));
+    const candidates = names.filter((b) => !contentWords(b).every((w) => qWords.has(w)));
+    // A hop goes through a name that has a passage of its own, when the sentence has one: a code or a number
+    // ("ICAO", "6588") is a name to the reader but leads nowhere.
+    const titled = candidates.filter((b) => this.byTitle.has(b.toLowerCase()));
+    const bridges = titled.length ? titled : candidates;
     const out: { query: string; span: string; explains: boolean }[] = [];
     for (const bridge of rng.shuffle(bridges).slice(0, 3)) {
       const bridgeWords = contentWords(bridge);
       const q2 = queryOf([...bridgeWords, ...rest], this.cfg.maxTurnTokens);
       const docs2 = this.retriever.search(q2, this.cfg.topk);
       if (!docs2.length || this.excluded.has(docs2[0].id)) continue;
-      const read = this.read(
-        docs2,
-        rest.length ? rest : bridgeWords,
-        new Set([...qWords, ...bridgeWords]),
-        rng,
-        nameOnly,
-      );
+      // A leftover word that the bridge's own passage opens with names the bridge, not the answer: "country" in
+      // "the capital of the country where Sturup Airport is", when Sweden's passage opens "Sweden is a country …".
+      // The other leftover words are read first; only when no sentence explains them is the type word a cue too
+      // ("Which subregion is the country with capital Kinshasa in?" is answered by "… is a country in Middle Africa").
+      const own = this.byTitle.get(bridge.toLowerCase());
+      const kind = own ? contentWords(sentences(own.text)[0] ?? '').map(stem) : [];
+      const cues = rest.filter((w) => !kind.includes(stem(w)));
+      const not = new Set([...qWords, ...bridgeWords]);
+      const narrow =
+        cues.length && cues.length < rest.length ? this.read(docs2, cues, not, rng, nameOnly) : null;
+      const read =
+        narrow && narrow.score > 0
+          ? narrow
+          : this.read(docs2, rest.length ? rest : bridgeWords, not, rng, nameOnly);
       if (read) out.push({ query: q2, span: read.span, explains: rest.length > 0 && read.score > 0 });
     }
     return out;
@@ -259,7 +288,7 @@ export class PracticeBuilder {
   /**
    * A word-overlap reader over retrieved passages (held-out ones are never read). Each sentence is scored by the
    * idf of the cue words (by stem) found in it or in its passage's title; usually (PRACTICE_READER_FOLLOW) the
-   * answer is a span of the best sentence — ties go to the higher-ranked passage — otherwise any span of that
+   * answer is the span of the best sentence nearest a cue word — ties go to the higher-ranked passage — otherwise any span of that
    * sentence's passage. Spans made only of `not` words are skipped, and with `nameOnly` (the question asks "who" or
    * "where") so are ordinary words, as long as some name is left. Returns the span, its sentence and score, and the
    * stems the best sentence explains.
@@ -280,6 +309,8 @@ export class PracticeBuilder {
       explained: Set<string>;
       score: number;
       rank: number;
+      /** Pieces between the span and the nearest cue word of its sentence (not a title word); Infinity if none. */
+      near: number;
     };
     let all: Read[] = [];
     const names = new Set<string>();
@@ -293,9 +324,13 @@ export class PracticeBuilder {
         const score = [...explained].reduce((sum, w) => sum + cueWeight.get(w)!, 0);
         const inSentence = this.names(sentence);
         for (const span of inSentence) names.add(span);
+        const pieces = splitPieces(sentence);
+        const cueAt = pieces.flatMap((w, i) =>
+          isContentWord(w) && cueWeight.has(stem(w)) && !titleStems.includes(stem(w)) ? [i] : [],
+        );
         for (const span of this.answers(sentence, inSentence))
           if (!contentWords(span).every((w) => not.has(w)))
-            all.push({ span, sentence, doc, explained, score, rank });
+            all.push({ span, sentence, doc, explained, score, rank, near: distance(pieces, span, cueAt) });
       }
     });
     if (nameOnly && all.some((x) => names.has(x.span))) all = all.filter((x) => names.has(x.span));
@@ -303,7 +338,11 @@ export class PracticeBuilder {
     const best = Math.max(...all.map((x) => x.score));
     const top = all.filter((x) => x.score >= best - 1e-9);
     const firstRank = Math.min(...top.map((x) => x.rank));
-    const evidence = rng.pick(top.filter((x) => x.rank === firstRank));
+    // Among the best sentences' spans, the one nearest a cue word: "Its capital is Paris." reads "Paris" for
+    // "capital", and "… serves Poza Rico, in Mexico." reads "Poza Rico" for "serve".
+    const first = top.filter((x) => x.rank === firstRank);
+    const nearest = Math.min(...first.map((x) => x.near));
+    const evidence = rng.pick(first.filter((x) => x.near === nearest));
     // What the best sentence explains decides the hop, whichever span is practised.
     const pick =
       best > 0 && rng.next() < PRACTICE_READER_FOLLOW

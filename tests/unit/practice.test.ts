@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRolloutConfig } from '../../src/engine/config';
-import { PracticeBuilder } from '../../src/engine/practice';
+import { distance, PracticeBuilder } from '../../src/engine/practice';
 import { answerType, wantsName } from '../../src/engine/practice-text';
+import { splitPieces } from '../../src/engine/text';
 import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
 import type { Passage, QAItem } from '../../src/engine/types';
@@ -94,6 +95,22 @@ describe('cloze practice', () => {
   });
 });
 
+describe('distance', () => {
+  const pieces = splitPieces('Tajin Airport serves Poza Rico, in Mexico.');
+  // tajin airport serves poza rico , in mexico .  (cue "serves" at 2)
+  it('counts the pieces between a span and the nearest cue word, on either side', () => {
+    expect(distance(pieces, 'Poza Rico', [2])).toBe(0);
+    expect(distance(pieces, 'Mexico', [2])).toBe(4);
+    expect(distance(pieces, 'Tajin Airport', [2])).toBe(0);
+    expect(distance(pieces, 'Tajin', [2])).toBe(1);
+    expect(distance(pieces, 'Mexico', [2, 6])).toBe(0);
+  });
+  it('is Infinity without a cue or when the span is not in the sentence', () => {
+    expect(distance(pieces, 'Mexico', [])).toBe(Infinity);
+    expect(distance(pieces, 'Lima', [2])).toBe(Infinity);
+  });
+});
+
 describe('question-format practice reader', () => {
   // Many passages say "city", few say "Cook": the rare word decides which capital sentence answers.
   const fillers = ['Telmar', 'Oskovan', 'Brelle', 'Durnhal', 'Pazoro', 'Wendrik'].map((c, i) =>
@@ -148,6 +165,35 @@ describe('question-format practice reader', () => {
     expect(rate(world, capital, (d) => d.searches.length === 1 && d.answer === 'Quelaria')).toBeGreaterThan(
       0.5,
     );
+  });
+
+  const airports = [
+    passage('s', 'Sturup Airport', 'Sturup Airport (code ESMS) serves Malmoe, in Sweden.'),
+    passage('w', 'Sweden', 'Sweden is a country in Northern Europe. Its capital is Stockholm.'),
+    ...fillers,
+  ];
+
+  it('reads the span next to the question word it matched, among several names of one sentence', () => {
+    expect(rate(airports, 'What does Sturup Airport serve?', (d) => d.answer === 'Malmoe')).toBeGreaterThan(
+      0.6,
+    );
+  });
+
+  it('goes one hop further through a name that has a passage of its own, not through a code', () => {
+    const q = 'What is the capital of the country where Sturup Airport is?';
+    const viaSweden = (d: { searches: string[] }) =>
+      d.searches.length === 2 && /^sweden /.test(d.searches[1]);
+    expect(rate(airports, q, viaSweden)).toBeGreaterThan(0.6);
+    expect(rate(airports, q, (d) => /esms|malmoe/.test(d.searches.slice(1).join(' ')))).toBe(0);
+  });
+
+  it("reads past the word that names the bridge's kind, unless nothing else is explained", () => {
+    // "country" names Sweden ("Sweden is a country …"): the answer is read for "capital".
+    const capital = 'What is the capital of the country where Sturup Airport is?';
+    expect(rate(airports, capital, (d) => d.answer === 'Stockholm')).toBeGreaterThan(0.6);
+    // No sentence says "region": "country" is the cue that finds "… a country in Northern Europe".
+    const region = 'Which region is the country where Sturup Airport is in?';
+    expect(rate(airports, region, (d) => d.answer === 'Northern Europe')).toBeGreaterThan(0.6);
   });
 
   it('answers a who / where question with a name, not an ordinary word of the sentence', () => {
