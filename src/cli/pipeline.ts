@@ -270,13 +270,13 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
 
     // 3. RL.
     const metrics: (StepMetrics | (Record<string, unknown> & { step: number }))[] = [];
-    let stepsRun = 0;
+    /** Wall-clock seconds of each RL step run (the time budget's estimate of the next one). */
+    const stepSeconds: number[] = [];
     let final: { summary: EvalSummary; predictions: Prediction[] } = base;
     if (cfg.steps > 0) {
       const trainer = createTrainer(cfg, policy, tokenizer, retriever, rlTrain, rng.fork(), peer);
       const bar = new Progress('train');
       const before = tf.memory().numTensors;
-      const stepSeconds: number[] = [];
       const clock = (): BudgetClock => ({
         budget: (o.budgetMinutes ?? 0) * 60,
         elapsed: (performance.now() - t0) / 1000,
@@ -294,7 +294,6 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
         const stepStart = performance.now();
         const { metrics: m } = await timed('rl', () => trainer.step());
         stepSeconds.push((performance.now() - stepStart) / 1000);
-        stepsRun += 1;
         metrics.push(m);
         bar.update(
           s + 1,
@@ -337,7 +336,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
       top_prediction_share: r4(final.summary.topPredictionShare),
       mode: o.mode,
       backend: choice.backend,
-      steps: stepsRun,
+      steps: stepSeconds.length,
       steps_planned: cfg.steps,
       seconds: Math.round(seconds * 10) / 10,
       phase_seconds: {

@@ -125,3 +125,20 @@ export function lowerCaseWords(passages: readonly Passage[]): Set<string> {
   }
   return out;
 }
+
+/**
+ * Pieces between a span's first occurrence in a sentence's pieces and the nearest of the cue positions (either
+ * side; 0 = adjacent). Infinity when there is no cue or the span is not found.
+ */
+export function distance(pieces: readonly string[], span: string, cueAt: readonly number[]): number {
+  const sp = splitPieces(span);
+  let at = -1;
+  for (let i = 0; i + sp.length <= pieces.length && at < 0; i++)
+    if (sp.every((w, j) => pieces[i + j] === w)) at = i;
+  if (at < 0) return Infinity;
+  const end = at + sp.length - 1;
+  return cueAt.reduce(
+    (m, c) => Math.min(m, c < at ? at - c - 1 : c > end ? c - end - 1 : Infinity),
+    Infinity,
+  );
+}

@@ -17,6 +17,7 @@ import type { RolloutEnv, Trajectory } from './rollout';
 import {
   answerType,
   contentWords,
+  distance,
   lowerCaseWords,
   nameSpans,
   replaceOnce,
@@ -26,23 +27,6 @@ import {
 } from './practice-text';
 import { isContentWord, splitPieces } from './text';
 import type { Passage, QAItem } from './types';
-
-/**
- * Pieces between a span's first occurrence in a sentence's pieces and the nearest of the cue positions (either
- * side; 0 = adjacent). Infinity when there is no cue or the span is not found.
- */
-export function distance(pieces: readonly string[], span: string, cueAt: readonly number[]): number {
-  const sp = splitPieces(span);
-  let at = -1;
-  for (let i = 0; i + sp.length <= pieces.length && at < 0; i++)
-    if (sp.every((w, j) => pieces[i + j] === w)) at = i;
-  if (at < 0) return Infinity;
-  const end = at + sp.length - 1;
-  return cueAt.reduce(
-    (m, c) => Math.min(m, c < at ? at - c - 1 : c > end ? c - end - 1 : Infinity),
-    Infinity,
-  );
-}
 
 /** How often question-format practice follows its hop heuristic (see PracticeBuilder.questionFormat). */
 export const PRACTICE_HOP_FOLLOW = 0.9;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRolloutConfig } from '../../src/engine/config';
-import { distance, PracticeBuilder } from '../../src/engine/practice';
-import { answerType, wantsName } from '../../src/engine/practice-text';
+import { PracticeBuilder } from '../../src/engine/practice';
+import { answerType, distance, wantsName } from '../../src/engine/practice-text';
 import { splitPieces } from '../../src/engine/text';
 import { Retriever } from '../../src/engine/retriever';
 import { Rng } from '../../src/engine/rng';
