@@ -175,8 +175,9 @@ export class PracticeBuilder {
    * explores and RL decides:
    *  - span: a word-overlap reader picks the sentence, among all retrieved passages, whose words (with its
    *    passage's title) cover the most question words weighted by rarity (idf), and answers with the span of it,
-   *    not made of question words, that lies nearest a question word it matched — "Which city is the capital of Cook Islands?" → "Avarua is the capital
-   *    of Cook Islands." (the rare "cook" outweighs "city" in "Honiara is the capital city of …");
+   *    not made of question words, that lies nearest a question word it matched — "Which city is the capital of
+   *    Cook Islands?" → "Avarua is the capital of Cook Islands." (the rare "cook" outweighs "city" in "Honiara is
+   *    the capital city of …");
    *  - hops: when that sentence leaves question words unexplained ("currency" in "the currency of the country whose
    *    capital is Minsk", answered "Minsk is the capital of Belarus."), a name read there plus the unexplained
    *    words form a second search, kept when its result explains some of them; the answer is then read there.
@@ -246,7 +247,8 @@ export class PracticeBuilder {
       // A leftover word that the bridge's own passage opens with names the bridge, not the answer: "country" in
       // "the capital of the country where Sturup Airport is", when Sweden's passage opens "Sweden is a country …".
       // The other leftover words are read first; only when no sentence explains them is the type word a cue too
-      // ("Which subregion is the country with capital Kinshasa in?" is answered by "… is a country in Middle Africa").
+      // ("Which subregion is the country with capital Kinshasa in?" is answered by "… is a country in Middle
+      // Africa").
       const own = this.byTitle.get(bridge.toLowerCase());
       const kind = own ? contentWords(sentences(own.text)[0] ?? '').map(stem) : [];
       const cues = rest.filter((w) => !kind.includes(stem(w)));
@@ -272,10 +274,10 @@ export class PracticeBuilder {
   /**
    * A word-overlap reader over retrieved passages (held-out ones are never read). Each sentence is scored by the
    * idf of the cue words (by stem) found in it or in its passage's title; usually (PRACTICE_READER_FOLLOW) the
-   * answer is the span of the best sentence nearest a cue word — ties go to the higher-ranked passage — otherwise any span of that
-   * sentence's passage. Spans made only of `not` words are skipped, and with `nameOnly` (the question asks "who" or
-   * "where") so are ordinary words, as long as some name is left. Returns the span, its sentence and score, and the
-   * stems the best sentence explains.
+   * answer is the span of the best sentence nearest a cue word — ties go to the higher-ranked passage — otherwise
+   * any span of that sentence's passage. Spans made only of `not` words are skipped, and with `nameOnly` (the
+   * question asks "who" or "where") so are ordinary words, as long as some name is left. Returns the span, its
+   * sentence and score, and the stems the best sentence explains.
    */
   private read(
     docs: readonly Passage[],
@@ -302,13 +304,13 @@ export class PracticeBuilder {
       if (this.excluded.has(doc.id)) return;
       const titleStems = contentWords(doc.title).map(stem);
       for (const sentence of sentences(doc.text)) {
+        const pieces = splitPieces(sentence);
         const explained = new Set(
-          [...titleStems, ...contentWords(sentence).map(stem)].filter((w) => cueWeight.has(w)),
+          [...titleStems, ...pieces.filter(isContentWord).map(stem)].filter((w) => cueWeight.has(w)),
         );
         const score = [...explained].reduce((sum, w) => sum + cueWeight.get(w)!, 0);
         const inSentence = this.names(sentence);
         for (const span of inSentence) names.add(span);
-        const pieces = splitPieces(sentence);
         const cueAt = pieces.flatMap((w, i) =>
           isContentWord(w) && cueWeight.has(stem(w)) && !titleStems.includes(stem(w)) ? [i] : [],
         );
