@@ -1,5 +1,6 @@
 /**
- * bench:learn's jobs: the plan (per corpus and seed, one base policy per prompt mode, then the RL runs from it),
+ * bench:learn's jobs: the plan (per corpus and seed, one base policy per prompt mode, then the RL runs from it,
+ * ordered so that an interrupted benchmark has its headline rows first),
  * each job's pipeline options, running a job in-process (pipeline.ts) or reusing its finished folder under --work
  * when nothing that shapes its result changed, and a finished job's result cells.
  */
@@ -8,7 +9,13 @@ import path from 'node:path';
 import { defaultRunConfig, PPO_GROUP_SIZE, PPO_QUESTIONS_PER_STEP, type Mode } from '../engine/config';
 import { estimateBase, estimateRl, type Timing } from './bench-learn-estimate';
 import { corpusFiles, type BenchOptions, type Files } from './bench-learn-options';
-import { emByHopSplit, type CellResult, type CurveName, type MethodSpec } from './bench-learn-report';
+import {
+  emByHopSplit,
+  METHODS,
+  type CellResult,
+  type CurveName,
+  type MethodSpec,
+} from './bench-learn-report';
 import { runPipeline, type PipelineOptions, type Summary } from './pipeline';
 
 /** The pipeline options of one run; `base` = build and save the base policy of this mode only. */
@@ -64,8 +71,38 @@ export interface Job {
   estimate: number;
 }
 
-/** Every job, in run order; each with its estimate in seconds when there is a calibration. */
+/**
+ * The order methods run in: Search-R1 GRPO first, then the rest of the main comparison, then the group-size and
+ * top-k sections (METHODS order). The full benchmark takes many hours on a laptop and resumes where it stopped, so
+ * a partial run has the headline row on every corpus and seed before any ablation.
+ */
+const RUN_FIRST = ['grpo', 'grpo-nomask', 'ppo', 'r1', 'rag', 'direct'];
+
+function runRank(id: string): number {
+  const i = RUN_FIRST.indexOf(id);
+  return i >= 0 ? i : RUN_FIRST.length + METHODS.findIndex((m) => m.id === id);
+}
+
+/**
+ * Every job, in run order (by method as RUN_FIRST says, then corpus, then seed; a base policy runs just before the
+ * first job that needs it); each with its estimate in seconds when there is a calibration.
+ */
 export function plan(o: BenchOptions, t: Timing | null): Job[] {
+  const jobs = planByCorpus(o, t);
+  const rank = (j: Job) =>
+    Math.min(
+      ...(j.kind === 'rl' ? [j.method!] : o.methods.filter((m) => m.mode === j.mode)).map((m) =>
+        runRank(m.id),
+      ),
+    );
+  // Array.prototype.sort is stable: within a rank, corpus and seed order stay, and a base stays before its runs.
+  return jobs
+    .map((j) => ({ j, r: rank(j) }))
+    .sort((a, b) => a.r - b.r)
+    .map((x) => x.j);
+}
+
+function planByCorpus(o: BenchOptions, t: Timing | null): Job[] {
   const jobs: Job[] = [];
   for (const corpus of o.corpora) {
     for (const seed of o.seeds) {

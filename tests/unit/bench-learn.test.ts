@@ -13,6 +13,8 @@ import {
   summarize,
   type CellResult,
 } from '../../src/cli/bench-learn-report';
+import { plan } from '../../src/cli/bench-learn-jobs';
+import { parseOptions } from '../../src/cli/bench-learn-options';
 
 const cell = (corpus: string, seed: number, method: string, em: number, extra: Partial<CellResult> = {}) =>
   ({
@@ -169,5 +171,45 @@ describe('bench:learn SVG', () => {
     expect(svg).toContain(methodById('grpo-nomask').label);
     expect(svg).toContain('mean of 2 seeds');
     expect(curvePlots(cells, 'countries')).toEqual({});
+  });
+});
+
+describe('bench:learn plan', () => {
+  it('runs Search-R1 GRPO on every corpus and seed first, each base before its runs, ablations last', () => {
+    const o = parseOptions(['--corpora', 'a,b', '--seeds', '2', '--work', 'w'])!;
+    const jobs = plan(o, null);
+    const name = (j: (typeof jobs)[number]) =>
+      `${j.corpus}${j.seed} ${j.kind === 'base' ? `base-${j.mode}` : j.method!.id}`;
+    // 2 corpora × 2 seeds × (4 prompt modes' bases + 9 RL methods).
+    expect(jobs).toHaveLength(52);
+    expect(jobs.slice(0, 8).map(name)).toEqual([
+      'a1 base-search',
+      'a1 grpo',
+      'a2 base-search',
+      'a2 grpo',
+      'b1 base-search',
+      'b1 grpo',
+      'b2 base-search',
+      'b2 grpo',
+    ]);
+    expect(jobs.slice(8, 12).map(name)).toEqual([
+      'a1 grpo-nomask',
+      'a2 grpo-nomask',
+      'b1 grpo-nomask',
+      'b2 grpo-nomask',
+    ]);
+    expect(name(jobs.at(-1)!)).toBe('b2 grpo-k5');
+    for (const [i, j] of jobs.entries()) {
+      if (j.kind !== 'rl') continue;
+      const base = jobs.findIndex(
+        (b) => b.kind === 'base' && b.corpus === j.corpus && b.seed === j.seed && b.mode === j.mode,
+      );
+      expect(base).toBeGreaterThanOrEqual(0);
+      expect(base).toBeLessThan(i);
+    }
+    // Every (corpus, seed, method) cell is planned exactly once.
+    const cells = jobs.flatMap((j) => j.answers.map((m) => `${j.corpus}${j.seed} ${m.id}`));
+    expect(new Set(cells).size).toBe(cells.length);
+    expect(cells).toHaveLength(2 * 2 * 11);
   });
 });
