@@ -18,6 +18,7 @@ import {
   THINK_END,
   Tokenizer,
 } from './tokenizer';
+import { isContentWord } from './text';
 import type { Passage, QAItem } from './types';
 
 export interface Dataset {
@@ -83,9 +84,23 @@ export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelCon
     keyContext: KEY_CONTEXT,
     copyNext: true,
     copyGate: true,
+    questionMatch: questionMatchFor(tokenizer),
     ...overrides,
     vocabSize: tokenizer.size,
   };
+}
+
+/**
+ * A new policy's question match (ModelConfig.questionMatch): passage words inside `<information>` that the question
+ * has, function words and punctuation ("the", "of", ",") excepted, read a state of their own, so "the currency is the
+ * gowarn" marks "currency" for "What is the currency of …?" (docs/experiments.md §2.28).
+ */
+export function questionMatchFor(tokenizer: Tokenizer): { span: number; skip: number[] } {
+  const span = TAG_SPANS.findIndex(([open]) => open === INFORMATION) + 1;
+  const skip = tokenizer.vocab.flatMap((piece, id) =>
+    id >= NUM_SPECIAL && !isContentWord(piece) ? [id] : [],
+  );
+  return { span, skip };
 }
 
 export function newPolicy(tokenizer: Tokenizer, seed: number, overrides: Partial<ModelConfig> = {}): Policy {

@@ -14,8 +14,13 @@ import {
   toCheckpoint,
   validateConfig,
 } from '../../src/engine/model';
-import { deviceTagStates, hostTagStates } from '../../src/engine/model/tagstate';
-import { TAG_SPANS, modelConfigFor } from '../../src/engine/session';
+import {
+  deviceInputStates,
+  deviceTagStates,
+  hostInputStates,
+  hostTagStates,
+} from '../../src/engine/model/tagstate';
+import { TAG_SPANS, modelConfigFor, questionMatchFor } from '../../src/engine/session';
 import { Tokenizer } from '../../src/engine/tokenizer';
 import { roughen } from '../model-helpers';
 
@@ -219,5 +224,114 @@ describe('tag-state embedding in the policy', () => {
     tok.dispose();
     p.dispose();
     expect(tf.memory().numTensors).toBe(base - p.variables.length - 1);
+  });
+});
+
+describe('question match (ModelConfig.questionMatch)', () => {
+  const MATCH = { span: 3, skip: [13] }; // the information span; id 13 is a function word
+  const matched = (over: Partial<ModelConfig> = {}) => small({ questionMatch: MATCH, ...over });
+
+  it('marks information words that occurred earlier outside every span, never skipped words or tags', async () => {
+    // prettier-ignore
+    const ids = [
+      1, 12, 13, 14,        // <bos> then the question: w12 w13 (skipped) w14
+      6, 12, 15, 7,         // <search> w12 w15 </search>: words in a search are not question words
+      8, 13, 12, 15, 14, 9, // <information> w13 w12 w15 w14 </information>
+      15,                   // w15 outside, after the first passage
+      8, 15, 16, 9,         // <information> w15 w16 </information>
+      10, 12, 11,           // <answer> w12 </answer>: only the information span is marked
+    ];
+    // prettier-ignore
+    const want = [
+      0, 0, 0, 0,
+      2, 2, 2, 0,
+      3, 3, 5, 3, 5, 0,
+      0,
+      3, 5, 3, 0,
+      4, 4, 0,
+    ];
+    const cfg = matched();
+    expect(Array.from(hostInputStates(ids, 1, ids.length, cfg))).toEqual(want);
+    // Without the field the input states are the tag states.
+    expect(Array.from(hostInputStates(ids, 1, ids.length, small()))).toEqual(
+      Array.from(hostTagStates(ids, 1, ids.length, SPANS)),
+    );
+    // Ids below copyFrom never match: <unk> (3) in the question and in a passage is not a match.
+    expect(Array.from(hostInputStates([1, 3, 8, 3, 9], 1, 5, cfg))).toEqual([0, 0, 3, 3, 0]);
+    const dev = tf.tidy(() => deviceInputStates(tf.tensor2d([ids], undefined, 'int32'), cfg));
+    expect(Array.from(await dev.data())).toEqual(want);
+    dev.dispose();
+  });
+
+  it('device input states equal host input states (random tagged rows, T = 1)', async () => {
+    const cfg = matched();
+    const rng = new Rng(3);
+    for (const [B, T] of [
+      [3, 37],
+      [2, 64],
+      [4, 1],
+    ]) {
+      const rows = randomRows(rng, B, T, 17).map((r) => r.map((x) => (x === 16 ? 8 : x))); // more passages
+      const want = hostInputStates(rows.flat(), B, T, cfg);
+      if (T > 1) expect(want).toContain(5);
+      const dev = tf.tidy(() => deviceInputStates(tf.tensor2d(rows, [B, T], 'int32'), cfg));
+      expect(Array.from(await dev.data())).toEqual(Array.from(want));
+      dev.dispose();
+    }
+  });
+
+  it('validates the field and adds one tag_emb row', () => {
+    expect(() => validateConfig(matched())).not.toThrow();
+    expect(() => validateConfig(matched({ copyFrom: undefined }))).toThrow(/questionMatch needs/);
+    expect(() => validateConfig(matched({ tagSpans: undefined }))).toThrow(/questionMatch needs/);
+    expect(() => validateConfig(small({ questionMatch: { span: 5, skip: [] } }))).toThrow(/span/);
+    expect(() => validateConfig(small({ questionMatch: { span: 3, skip: [20] } }))).toThrow(/skip/);
+    const p = Policy.create(matched(), 1);
+    expect(p.variables[p.paramNames.indexOf('tag_emb')].shape).toEqual([SPANS.length + 2, 16]);
+    p.dispose();
+  });
+
+  it('new policies match in the information span and skip function words and punctuation', () => {
+    const tok = Tokenizer.build(['the currency of zenia is the gowarn .']);
+    const m = modelConfigFor(tok).questionMatch!;
+    expect(m).toEqual(questionMatchFor(tok));
+    expect(TAG_SPANS[m.span - 1][0]).toBe(8); // <information>
+    const skipped = m.skip.map((id) => tok.vocab[id]).sort();
+    expect(skipped).toEqual(['.', 'is', 'of', 'the']);
+  });
+
+  it('host and device ids give the same scores and gradients; the match moves them', async () => {
+    const p = Policy.create(matched(), 5);
+    roughen(p, 6);
+    // Rows whose information spans repeat question words: a question, then passages of words 12–15.
+    const rng = new Rng(7);
+    const rows = Array.from({ length: 3 }, () => {
+      const row = [1, 12 + rng.int(4), 12 + rng.int(4), 13];
+      while (row.length < 22) row.push(8, 12 + rng.int(4), 12 + rng.int(4), 12 + rng.int(4), 9);
+      return row.slice(0, 24);
+    });
+    const tok = tf.tensor2d(rows, undefined, 'int32');
+    const grad = async (host: boolean) => {
+      const { value, grads } = tf.variableGrads(
+        () => p.scoreTokens(tok, host ? { hostTokens: rows.flat() } : undefined).logp.sum() as tf.Scalar,
+      );
+      const g = Array.from(await grads[p.variables[p.paramNames.indexOf('tag_emb')].name].data());
+      tf.dispose([value, ...Object.values(grads)]);
+      return g;
+    };
+    expect(maxAbsDiff(await logpOf(p, rows, true), await logpOf(p, rows))).toBeLessThan(1e-5);
+    const [gh, gd] = [await grad(true), await grad(false)];
+    expect(maxAbsDiff(gh, gd)).toBeLessThan(1e-5);
+    // The match row (the last) gets a gradient: some passage word matched.
+    expect(gh.slice(5 * 16).some((g) => g !== 0)).toBe(true);
+    // The same weights without the match state (its row dropped) score the rows differently.
+    const plain = Policy.create(small(), 5);
+    plain.variables.forEach((v, i) =>
+      v.assign(i === plain.variables.length - 1 ? p.variables[i].slice([0, 0], [5, 16]) : p.variables[i]),
+    );
+    expect(maxAbsDiff(await logpOf(plain, rows, true), await logpOf(p, rows, true))).toBeGreaterThan(1e-3);
+    tok.dispose();
+    plain.dispose();
+    p.dispose();
   });
 });

@@ -15,6 +15,7 @@ import {
 } from '../../src/engine/model';
 import { deviceNextMask, hostNextMask } from '../../src/engine/model/continuation';
 import { READ_STEP, slotsRead } from '../../src/engine/model/decode';
+import { hostInputStates } from '../../src/engine/model/tagstate';
 import { roughen } from '../model-helpers';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
@@ -155,7 +156,17 @@ function taggedRows(rng: Rng, B: number, T: number): number[][] {
 }
 
 describe('cached decoding matches scoreTokens', () => {
-  for (const [pointer, copyFrom, tagSpans, keyContext, keyAhead, queryPool, copyGate, copyNext] of [
+  for (const [
+    pointer,
+    copyFrom,
+    tagSpans,
+    keyContext,
+    keyAhead,
+    queryPool,
+    copyGate,
+    copyNext,
+    questionMatch,
+  ] of [
     [true, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
     [false, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
     [true, 4, undefined, undefined, undefined, undefined, undefined, undefined],
@@ -168,8 +179,10 @@ describe('cached decoding matches scoreTokens', () => {
     [true, 4, SPANS, 3, undefined, undefined, true, true],
     [true, undefined, SPANS, undefined, undefined, undefined, undefined, true],
     [true, 12, SPANS, 3, undefined, undefined, true, true], // as policies are built: only ids ≥ 12 are words
+    [true, 12, SPANS, 3, undefined, undefined, true, true, true], // + question match (information words 12–15)
+    [false, 4, SPANS, undefined, undefined, undefined, undefined, undefined, true],
   ] as const) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext})`, async () => {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext}, questionMatch=${!!questionMatch})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
       const cfg = small({
         pointer,
@@ -181,6 +194,7 @@ describe('cached decoding matches scoreTokens', () => {
         queryPool,
         copyGate,
         copyNext,
+        questionMatch: questionMatch ? { span: 3, skip: [13] } : undefined, // 13: a "function word"
         commonVocab: copyGate ? (copyFrom === 12 ? 14 : 10) : undefined, // names: the gate's name share varies
       });
       const p = Policy.create(cfg, 7);
@@ -189,6 +203,7 @@ describe('cached decoding matches scoreTokens', () => {
       const T = cfg.contextLen;
       const rows = tagSpans ? taggedRows(new Rng(9), B, T) : randomRows(new Rng(9), B, T, cfg.vocabSize);
       for (const r of rows) r[0] = Math.max(r[0], copyFrom ?? 0); // a row starts with a word it may copy
+      if (questionMatch) expect(hostInputStates(rows.flat(), B, T, cfg)).toContain(SPANS.length + 1); // some match
       const ref = await scoreArrays(p, rows);
       const rng = new Rng(10);
       const state = p.startDecode(B);

@@ -77,6 +77,16 @@ export interface ModelConfig {
    * [D, 1], `ptr.b_next` [1]).
    */
   copyNext?: boolean;
+  /**
+   * Question match (tagSpans and copyFrom only; DrQA's exact-match feature, Chen et al. 2017): a word inside tag span
+   * `span` (1-based, as tag states count: the information span) whose id also occurs at an earlier position outside
+   * every span (the prompt, so the question) reads one more tag state, S = spans + 1, so that "the currency is the
+   * gowarn" marks "currency" for "What is the currency of …?" without the model having to learn that match word by
+   * word. Ids below copyFrom and the `skip` ids (function words: "the", "of", "is") never match. Computed on the host
+   * from the ids, in scoring and decoding alike (tagstate.ts); state_t still depends on tokens ≤ t only. Omitted: no
+   * such state (checkpoints from before this field).
+   */
+  questionMatch?: { span: number; skip: number[] };
 }
 
 /** Most previous tokens a copy-head key may read. */
@@ -161,11 +171,24 @@ export function validateConfig(cfg: ModelConfig): void {
     throw new Error(
       'ModelConfig.copyNext needs tagSpans: a continuation is copied from another span than the one written',
     );
+  if (cfg.questionMatch !== undefined) validateQuestionMatch(cfg);
   if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
     throw new Error(
       'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',
     );
   }
+}
+
+function validateQuestionMatch(cfg: ModelConfig): void {
+  const m = cfg.questionMatch as unknown;
+  const bad = (why: string) => new Error(`ModelConfig.questionMatch ${why}, got ${JSON.stringify(m)}`);
+  if (!cfg.tagSpans || cfg.copyFrom === undefined) throw bad('needs tagSpans and copyFrom');
+  if (typeof m !== 'object' || m === null) throw bad('must be { span, skip }');
+  const { span, skip } = m as { span: unknown; skip: unknown };
+  if (!Number.isInteger(span) || (span as number) < 1 || (span as number) > cfg.tagSpans.length)
+    throw bad(`.span must be a tag state from 1 to ${cfg.tagSpans.length}`);
+  if (!Array.isArray(skip) || skip.some((x) => !Number.isInteger(x) || x < 0 || x >= cfg.vocabSize))
+    throw bad(`.skip must be a list of token ids below vocabSize ${cfg.vocabSize}`);
 }
 
 function validateTagSpans(spans: unknown, vocabSize: number): void {

@@ -27,7 +27,7 @@ import { NEG_BIG, batchedMatMul, layerNorm, linear, swapLast } from './layers';
 import { planWrite, writeKeys, writeRows, writeValues } from './cachewrite';
 import { markContinuations } from './continuation';
 import { mlp } from './forward';
-import { nextTagState, tagTransitions } from './tagstate';
+import { nextTagState, QuestionWords, tagTransitions } from './tagstate';
 import { aheadWeightName, keyWeightName, type Weights } from './params';
 import { pooled } from './pool';
 
@@ -109,7 +109,7 @@ interface ChunkInputs {
   prevIds: Int32Array[]; // [keyContext][B·S] token o slots before each slot (for the pointer keys)
   prevOk: Float32Array[]; // [keyContext][B·S] 0 where position − o < 0 (no such token)
   pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
-  tags: Int32Array; // [B·S] tag state after each slot's token (0 on padding; cfg.tagSpans only)
+  tags: Int32Array; // [B·S] input state of each slot's token (tagstate.ts hostInputStates; 0 on padding; cfg.tagSpans only)
   tagEnd: Int32Array; // [B] tag state after the row's last fed token (committed with the lengths)
   write: Float32Array; // [B·S] 1 for real tokens of fed rows
   writeIdx: Int32Array; // [B·C] source slot of each cache slot in concat(cache, chunk): c, or C + (c − len_b) where written
@@ -157,6 +157,19 @@ export function bucketFor(cfg: ModelConfig, n: number): number {
   return b;
 }
 
+/** A row's question words (cfg.questionMatch) from the tokens already in its cache, re-read from the start. */
+function questionWordsOf(state: DecodeState, row: number, table: Int32Array): QuestionWords {
+  const q = new QuestionWords(state.cfg);
+  const C = state.cfg.contextLen;
+  let tag = 0;
+  for (let p = 0; p < state.lengths[row]; p++) {
+    const id = state.tokens[row * C + p];
+    tag = nextTagState(table, tag, id);
+    q.see(id, tag);
+  }
+  return q;
+}
+
 /** Build the padded host inputs and append the tokens to the host copy (lengths are advanced by the caller). */
 export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   const B = state.batch;
@@ -190,6 +203,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
   for (const { row, tokens } of rows) {
     const len = state.lengths[row];
     let tag = state.tagStates[row];
+    const question = table && state.cfg.questionMatch ? questionWordsOf(state, row, table) : null;
     for (let i = 0; i < tokens.length; i++) {
       const k = row * S + i;
       const p = len + i;
@@ -203,6 +217,10 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       c.writeIdx[row * C + p] = C + i;
       state.tokens[row * C + p] = tokens[i];
       if (table) c.tags[k] = tag = nextTagState(table, tag, tokens[i]);
+      if (question) {
+        c.tags[k] = question.input(tokens[i], tag);
+        question.see(tokens[i], tag);
+      }
       if (state.cfg.queryPool) state.pooled[row * C + p] = pooled(state.cfg, tokens[i], tag) ? 1 : 0;
       if (state.cfg.copyNext) state.slotTags[row * C + p] = tag;
     }

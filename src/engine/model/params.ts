@@ -10,15 +10,15 @@
  *   lnf_g/b [D]
  *   pointer only: ptr.wq_h [D, P], ptr.wq_e [D, P], ptr.wk_h [D, P], ptr.wk_e [D, P], ptr.w_gate [D, 1], ptr.b_gate [1],
  *     then ptr.wk_e2 … ptr.wk_eK [D, P] for keyContext K ≥ 2
- *   tagSpans only: tag_emb [S, D] (S = spans + 1 tag states; after the weights above, so they draw the same initial
- *   values from a seed as without it)
+ *   tagSpans only: tag_emb [S, D] (S = spans + 1 tag states, one more with questionMatch; after the weights above, so
+ *   they draw the same initial values from a seed as without it)
  *   then, pointer only: ptr.wk_a1 … ptr.wk_aN [D, P] for keyAhead N ≥ 1, ptr.wq_q [D, P] with queryPool,
  *   ptr.w_gate_c [D + 1, 1] with copyGate, ptr.w_next [D, 1] and ptr.b_next [1] (starts at 1) with copyNext
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
 import { keyAhead, keyContext, type ModelConfig, pointerDim } from './config';
-import { tagStateCount } from './tagstate';
+import { tagEmbRows } from './tagstate';
 
 /** The copy-head key weight for the token `o` positions back: `ptr.wk_e` (o = 1), then `ptr.wk_e2` … `ptr.wk_eK`. */
 export function keyWeightName(o: number): string {
@@ -83,7 +83,7 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
     );
     for (let o = 2; o <= keyContext(cfg); o++) specs.push(n(keyWeightName(o), [D, P]));
   }
-  if (cfg.tagSpans) specs.push(n('tag_emb', [tagStateCount(cfg), D], 0.01)); // small, like pos_emb
+  if (cfg.tagSpans) specs.push(n('tag_emb', [tagEmbRows(cfg), D], 0.01)); // small, like pos_emb
   // Later additions go last, so every earlier weight draws the same initial values from a seed as without them.
   if (cfg.pointer) {
     for (let a = 1; a <= keyAhead(cfg); a++) specs.push(n(aheadWeightName(a), [D, P]));

@@ -24,6 +24,58 @@ export function tagStateCount(cfg: ModelConfig): number {
   return cfg.tagSpans ? cfg.tagSpans.length + 1 : 0;
 }
 
+/** Rows of tag_emb: the tag states, and with cfg.questionMatch one more, "a passage word the question has". */
+export function tagEmbRows(cfg: ModelConfig): number {
+  return tagStateCount(cfg) + (cfg.questionMatch ? 1 : 0);
+}
+
+/**
+ * One row's question words for cfg.questionMatch, read token by token: `see` each token with its tag state, in order;
+ * `input` gives the state the embedding reads (the match state tagStateCount(cfg) for a word of the match span that
+ * occurred earlier outside every span, else the tag state itself).
+ */
+export class QuestionWords {
+  private readonly words = new Set<number>();
+  private readonly skip: ReadonlySet<number>;
+  private readonly from: number;
+  private readonly span: number;
+  private readonly matchState: number;
+
+  constructor(cfg: ModelConfig) {
+    this.skip = new Set(cfg.questionMatch?.skip ?? []);
+    this.from = cfg.copyFrom ?? 0;
+    this.span = cfg.questionMatch?.span ?? -1;
+    this.matchState = tagStateCount(cfg);
+  }
+
+  /** The input state of `id` read in tag state `state` (call before `see` for the same token). */
+  input(id: number, state: number): number {
+    return state === this.span && this.words.has(id) ? this.matchState : state;
+  }
+
+  see(id: number, state: number): void {
+    if (state === 0 && id >= this.from && !this.skip.has(id)) this.words.add(id);
+  }
+}
+
+/**
+ * The embedding's input state of every position of B rows of T ids (flat [B·T]): the tag state, or the question-match
+ * state where cfg.questionMatch marks a word (QuestionWords).
+ */
+export function hostInputStates(ids: ArrayLike<number>, B: number, T: number, cfg: ModelConfig): Int32Array {
+  const states = hostTagStates(ids, B, T, cfg.tagSpans!);
+  if (!cfg.questionMatch) return states;
+  for (let b = 0; b < B; b++) {
+    const q = new QuestionWords(cfg);
+    for (let t = b * T; t < (b + 1) * T; t++) {
+      const s = states[t];
+      states[t] = q.input(ids[t], s);
+      q.see(ids[t], s);
+    }
+  }
+  return states;
+}
+
 /** Transition table: table[id] = the state a token sets (−1: keeps the state); ids past the end keep it. */
 export function tagTransitions(spans: readonly (readonly number[])[]): Int32Array {
   const maxId = Math.max(...spans.flat());
@@ -105,9 +157,40 @@ export function deviceTagStates(tokens: tf.Tensor2D, spans: readonly (readonly n
 }
 
 /**
+ * hostInputStates from device ids [B, T] → int32 [B, T]: the tag states (deviceTagStates), and with cfg.questionMatch
+ * the match state where a word of the match span equals a word at an earlier position outside every span: a [B, T, T]
+ * comparison of ids, kept to i < j and summed by a matMul. Integer-valued float32 ops, exact on every backend.
+ */
+export function deviceInputStates(tokens: tf.Tensor2D, cfg: ModelConfig): tf.Tensor2D {
+  const m = cfg.questionMatch;
+  if (!m) return deviceTagStates(tokens, cfg.tagSpans!);
+  return tf.tidy(() => {
+    const [B, T] = tokens.shape;
+    const states = deviceTagStates(tokens, cfg.tagSpans!).cast('float32'); // [B, T]
+    const skip = new Set(m.skip);
+    const from = cfg.copyFrom ?? 0;
+    const wordTable = tf.tensor1d(
+      Float32Array.from({ length: cfg.vocabSize }, (_, id) => (id >= from && !skip.has(id) ? 1 : 0)),
+    ); // [V] 1 for ids that may match
+    const word = tf.gather(wordTable, tokens.reshape([B * T])).reshape([B, T]); // [B, T]
+    const question = word.mul(tf.step(tf.scalar(0.5).sub(states))); // [B, T] words outside every span
+    const ids = tokens.cast('float32');
+    const same = tf.equal(ids.reshape([B, T, 1]), ids.reshape([B, 1, T])).cast('float32'); // [B, T(j), T(i)]
+    const earlier = tf.tensor2d(
+      Float32Array.from({ length: T * T }, (_, k) => (k % T < Math.floor(k / T) ? 1 : 0)),
+      [T, T],
+    ); // [T(j), T(i)] 1 where i < j
+    const hits = tf.matMul(same.mul(earlier), question.reshape([B, T, 1])).reshape([B, T]); // [B, T]
+    const inSpan = tf.equal(states, m.span).cast('float32'); // [B, T]
+    const match = tf.step(hits.sub(0.5)).mul(inSpan).mul(word); // [B, T] 1 where matched
+    return states.add(match.mul(tagStateCount(cfg) - m.span)).cast('int32') as tf.Tensor2D; // [B, T]
+  });
+}
+
+/**
  * The tag-state embedding term [B, T, D] = onehot(state) · tag_emb: a plain matMul, whose gradient needs no
- * gather kernel (tfjs-backend-wasm has none for gather's gradient; TFJS-NOTES.md). States from host ids when given
- * (training), else from the device ids. Differentiable w.r.t. tag_emb; call inside a tidy.
+ * gather kernel (tfjs-backend-wasm has none for gather's gradient; TFJS-NOTES.md). Input states from host ids when
+ * given (training), else from the device ids. Differentiable w.r.t. tag_emb; call inside a tidy.
  */
 export function tagEmbedding(
   w: Weights,
@@ -115,12 +198,11 @@ export function tagEmbedding(
   tokens: tf.Tensor2D,
   hostTokens?: ArrayLike<number>,
 ): tf.Tensor {
-  const spans = cfg.tagSpans!;
   const [B, T] = tokens.shape;
-  const S = tagStateCount(cfg);
+  const S = tagEmbRows(cfg);
   const states = hostTokens
-    ? tf.tensor1d(hostTagStates(hostTokens, B, T, spans), 'int32')
-    : deviceTagStates(tokens, spans).reshape([B * T]); // [B·T]
+    ? tf.tensor1d(hostInputStates(hostTokens, B, T, cfg), 'int32')
+    : deviceInputStates(tokens, cfg).reshape([B * T]); // [B·T]
   const onehot = tf.oneHot(states as tf.Tensor1D, S).cast('float32'); // [B·T, S]
   return mm(onehot, w.tag_emb).reshape([B, T, cfg.dModel]); // [B, T, D]
 }
