@@ -2,8 +2,8 @@
  * The policy on tfjs-backend-webgpu (Dawn in Node, SwiftShader adapter) agrees with the CPU backend:
  * scoreTokens log-probs (tag states from device and from host ids), a gradient (token and tag-state embeddings
  * included) and one feed() distribution, with copy keys over three previous and two following tokens and the
- * question pool in the copy query, a gate that reads what the copy head points at, copy continuation and the question
- * match (passage words the question has).
+ * question pool in the copy query, a gate that reads what the copy head points at, copy continuation, the question
+ * match (passage words the question has) and copy keys that read the states of the tokens before a span.
  * Fails — does not skip — when no adapter exists.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +24,7 @@ const cfg: ModelConfig = {
   commonVocab: 12, // ids 12–14 are names (fixed embeddings, copied only)
   copyFrom: 4, // <pad> <bos> <eos> <unk> are never copied (nor matched)
   questionMatch: { span: 3, skip: [13] }, // information words seen earlier outside every span (id 13 never)
+  keyStates: true, // copy keys read the input states of the tokens before a span
 };
 
 beforeAll(async () => {

@@ -280,12 +280,15 @@ describe('question match (ModelConfig.questionMatch)', () => {
     }
   });
 
-  it('validates the field and adds one tag_emb row', () => {
+  it('validates the field (and keyStates) and adds one tag_emb row', () => {
     expect(() => validateConfig(matched())).not.toThrow();
     expect(() => validateConfig(matched({ copyFrom: undefined }))).toThrow(/questionMatch needs/);
     expect(() => validateConfig(matched({ tagSpans: undefined }))).toThrow(/questionMatch needs/);
     expect(() => validateConfig(small({ questionMatch: { span: 5, skip: [] } }))).toThrow(/span/);
     expect(() => validateConfig(small({ questionMatch: { span: 3, skip: [20] } }))).toThrow(/skip/);
+    expect(() => validateConfig(matched({ keyStates: true }))).not.toThrow();
+    expect(() => validateConfig(matched({ keyStates: true, pointer: false }))).toThrow(/keyStates needs/);
+    expect(() => validateConfig(small({ keyStates: 1 as unknown as boolean }))).toThrow(/keyStates must/);
     const p = Policy.create(matched(), 1);
     expect(p.variables[p.paramNames.indexOf('tag_emb')].shape).toEqual([SPANS.length + 2, 16]);
     p.dispose();

@@ -166,6 +166,7 @@ describe('cached decoding matches scoreTokens', () => {
     copyGate,
     copyNext,
     questionMatch,
+    keyStates,
   ] of [
     [true, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
     [false, undefined, undefined, undefined, undefined, undefined, undefined, undefined],
@@ -181,8 +182,10 @@ describe('cached decoding matches scoreTokens', () => {
     [true, 12, SPANS, 3, undefined, undefined, true, true], // as policies are built: only ids ≥ 12 are words
     [true, 12, SPANS, 3, undefined, undefined, true, true, true], // + question match (information words 12–15)
     [false, 4, SPANS, undefined, undefined, undefined, undefined, undefined, true],
+    [true, 12, SPANS, 3, undefined, undefined, true, true, true, true], // + keys read the states before a span
+    [true, 4, SPANS, 2, 2, true, undefined, undefined, undefined, true],
   ] as const) {
-    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext}, questionMatch=${!!questionMatch})`, async () => {
+    it(`token by token and in mixed chunks, ragged rows, skipped rows (pointer=${pointer}, copyFrom=${copyFrom}, tagSpans=${!!tagSpans}, keyContext=${keyContext}, keyAhead=${keyAhead}, queryPool=${queryPool}, copyGate=${copyGate}, copyNext=${copyNext}, questionMatch=${!!questionMatch}, keyStates=${!!keyStates})`, async () => {
       // small vocab → many repeated tokens → the copy head matters
       const cfg = small({
         pointer,
@@ -195,6 +198,7 @@ describe('cached decoding matches scoreTokens', () => {
         copyGate,
         copyNext,
         questionMatch: questionMatch ? { span: 3, skip: [13] } : undefined, // 13: a "function word"
+        keyStates,
         commonVocab: copyGate ? (copyFrom === 12 ? 14 : 10) : undefined, // names: the gate's name share varies
       });
       const p = Policy.create(cfg, 7);

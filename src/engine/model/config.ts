@@ -87,6 +87,13 @@ export interface ModelConfig {
    * such state (checkpoints from before this field).
    */
   questionMatch?: { span: number; skip: number[] };
+  /**
+   * Copy keys read the states of the tokens before a span too (pointer and tagSpans only): the key of position j adds
+   * (e(x_{j−o}) + tag_emb[s_{j−o}]) W_eo instead of e(x_{j−o}) W_eo, s being the input state (with questionMatch, the
+   * match state), so "copy the words after a word the question has" is one direction of the query for every relation
+   * word. Omitted: false.
+   */
+  keyStates?: boolean;
 }
 
 /** Most previous tokens a copy-head key may read. */
@@ -172,6 +179,10 @@ export function validateConfig(cfg: ModelConfig): void {
       'ModelConfig.copyNext needs tagSpans: a continuation is copied from another span than the one written',
     );
   if (cfg.questionMatch !== undefined) validateQuestionMatch(cfg);
+  if (cfg.keyStates !== undefined && typeof cfg.keyStates !== 'boolean')
+    throw new Error(`ModelConfig.keyStates must be a boolean, got ${String(cfg.keyStates)}`);
+  if (cfg.keyStates && (!cfg.pointer || !cfg.tagSpans))
+    throw new Error('ModelConfig.keyStates needs the copy head (pointer) and tagSpans');
   if (cfg.commonVocab !== undefined && cfg.commonVocab < cfg.vocabSize && !cfg.pointer) {
     throw new Error(
       'ModelConfig.commonVocab needs the copy head (pointer: true): names are only ever copied',

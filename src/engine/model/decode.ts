@@ -50,6 +50,8 @@ export class DecodeState {
   readonly pooled: Uint8Array;
   /** Tag state of every slot, [batch × contextLen] (cfg.copyNext only: a continuation comes from another tag state). */
   readonly slotTags: Int32Array;
+  /** Input state of every slot (tagstate.ts hostInputStates), [batch × contextLen] (cfg.keyStates only). */
+  readonly slotInputs: Int32Array;
   /** Per layer: keys [B, H, dh, C] (pre-transposed so q·K is a plain matMul) and values [B, H, C, dh]. */
   kCache: tf.Tensor[];
   vCache: tf.Tensor[];
@@ -68,6 +70,7 @@ export class DecodeState {
     this.tagStates = new Int32Array(batch);
     this.pooled = new Uint8Array(cfg.queryPool ? batch * C : 0);
     this.slotTags = new Int32Array(cfg.copyNext ? batch * C : 0);
+    this.slotInputs = new Int32Array(cfg.keyStates ? batch * C : 0);
     const zeros = (shape: number[]) => tf.keep(tf.zeros(shape));
     this.kCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, headDim(cfg), C]));
     this.vCache = Array.from({ length: cfg.nLayers }, () => zeros([batch, H, C, headDim(cfg)]));
@@ -108,6 +111,7 @@ interface ChunkInputs {
   ids: Int32Array; // [B·S]
   prevIds: Int32Array[]; // [keyContext][B·S] token o slots before each slot (for the pointer keys)
   prevOk: Float32Array[]; // [keyContext][B·S] 0 where position − o < 0 (no such token)
+  prevStates: Int32Array[] | null; // [keyContext][B·S] input state of the token o slots before (cfg.keyStates only)
   pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
   tags: Int32Array; // [B·S] input state of each slot's token (tagstate.ts hostInputStates; 0 on padding; cfg.tagSpans only)
   tagEnd: Int32Array; // [B] tag state after the row's last fed token (committed with the lengths)
@@ -182,6 +186,9 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
     ids: new Int32Array(B * S),
     prevIds: Array.from({ length: keyContext(state.cfg) }, () => new Int32Array(B * S)),
     prevOk: Array.from({ length: keyContext(state.cfg) }, () => new Float32Array(B * S)),
+    prevStates: state.cfg.keyStates
+      ? Array.from({ length: keyContext(state.cfg) }, () => new Int32Array(B * S))
+      : null,
     pos: new Int32Array(B * S),
     tags: new Int32Array(B * S),
     tagEnd: Int32Array.from(state.tagStates),
@@ -212,6 +219,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
       for (let o = 1; o <= c.prevIds.length; o++) {
         c.prevIds[o - 1][k] = p >= o ? state.tokens[row * C + p - o] : 0;
         c.prevOk[o - 1][k] = p >= o ? 1 : 0;
+        if (c.prevStates) c.prevStates[o - 1][k] = p >= o ? state.slotInputs[row * C + p - o] : 0;
       }
       c.write[k] = 1;
       c.writeIdx[row * C + p] = C + i;
@@ -221,6 +229,7 @@ export function buildChunk(state: DecodeState, rows: FeedRow[]): ChunkInputs {
         c.tags[k] = question.input(tokens[i], tag);
         question.see(tokens[i], tag);
       }
+      if (state.cfg.keyStates) state.slotInputs[row * C + p] = c.tags[k];
       if (state.cfg.queryPool) state.pooled[row * C + p] = pooled(state.cfg, tokens[i], tag) ? 1 : 0;
       if (state.cfg.copyNext) state.slotTags[row * C + p] = tag;
     }
@@ -318,9 +327,9 @@ export function feedTensors(
   const P = pointerDim(cfg);
   let pkNew = linear(hf, w['ptr.wk_h']); // [B, S, P]
   c.prevIds.forEach((ids, i) => {
-    const ePrev = tf
-      .gather(w.tok_emb, tf.tensor2d(ids, [B, S], 'int32'))
-      .mul(tf.tensor3d(c.prevOk[i], [B, S, 1])); // [B, S, D]: e(x_{j−o}), o = i + 1
+    let ePrev = tf.gather(w.tok_emb, tf.tensor2d(ids, [B, S], 'int32')); // [B, S, D]: e(x_{j−o}), o = i + 1
+    if (c.prevStates) ePrev = ePrev.add(tf.gather(w.tag_emb, tf.tensor2d(c.prevStates[i], [B, S], 'int32'))); // + tag_emb[s_{j−o}]
+    ePrev = ePrev.mul(tf.tensor3d(c.prevOk[i], [B, S, 1])); // [B, S, D], 0 before the row's start
     pkNew = pkNew.add(linear(ePrev, w[keyWeightName(i + 1)])); // [B, S, P]
   });
   const pk = writeRows(state.pkCache, pkNew, wr); // [B, C, P]

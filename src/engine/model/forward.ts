@@ -78,27 +78,33 @@ export function mlp(w: Weights, l: number, x: tf.Tensor): tf.Tensor {
 /**
  * Trunk over whole rows (positions 0..T-1). Returns the final-LN hidden states and the raw token embeddings.
  * Input x_t = tok_emb[token_t] + pos_emb[t] (+ tag_emb[state_t] with cfg.tagSpans, tagstate.ts); hostTokens, the
- * same ids on the host, only make the tag states cheaper.
+ * same ids on the host, only make the tag states cheaper. keyEmb, what the copy keys read of previous tokens: the token
+ * embeddings, plus their tag-state embeddings with cfg.keyStates.
  */
 export function trunk(
   w: Weights,
   cfg: ModelConfig,
   tokens: tf.Tensor2D,
   hostTokens?: ArrayLike<number>,
-): { hf: tf.Tensor; emb: tf.Tensor } {
+): { hf: tf.Tensor; emb: tf.Tensor; keyEmb: tf.Tensor } {
   const [, T] = tokens.shape;
   if (T > cfg.contextLen) throw new Error(`scoreTokens: T=${T} exceeds contextLen=${cfg.contextLen}`);
   const emb = embed(w.tok_emb as tf.Tensor2D, tokens); // [B, T, D]
   const pos = w.pos_emb.slice([0, 0], [T, cfg.dModel]); // [T, D]
   let x = emb.add(pos); // [B, T, D]
-  if (cfg.tagSpans) x = x.add(tagEmbedding(w, cfg, tokens, hostTokens)); // [B, T, D]
+  let keyEmb = emb; // what the copy keys read of the tokens before a span
+  if (cfg.tagSpans) {
+    const tag = tagEmbedding(w, cfg, tokens, hostTokens); // [B, T, D]
+    x = x.add(tag);
+    if (cfg.keyStates) keyEmb = emb.add(tag); // [B, T, D]
+  }
   const mask = causalMask(T); // [T, T]
   for (let l = 0; l < cfg.nLayers; l++) {
     const a = selfAttention(w, l, cfg, layerNorm(x, w[`l${l}.ln1_g`], w[`l${l}.ln1_b`]), mask);
     x = x.add(a); // [B, T, D]
     x = x.add(mlp(w, l, layerNorm(x, w[`l${l}.ln2_g`], w[`l${l}.ln2_b`]))); // [B, T, D]
   }
-  return { hf: layerNorm(x, w.lnf_g, w.lnf_b), emb }; // [B, T, D] each
+  return { hf: layerNorm(x, w.lnf_g, w.lnf_b), emb, keyEmb }; // [B, T, D] each
 }
 
 /** Host-side row selection for the vocabulary head: selected flat rows and, per row, 1 + its slot (0 = none). */
@@ -209,6 +215,7 @@ function pointerTerms(
   cfg: ModelConfig,
   hf: tf.Tensor,
   emb: tf.Tensor,
+  keyEmb: tf.Tensor,
   tokens: tf.Tensor2D,
   next: tf.Tensor,
   hostTokens?: ArrayLike<number>,
@@ -222,7 +229,7 @@ function pointerTerms(
     q = q.add(linear(mm(avg, emb), w['ptr.wq_q'])); // mean pooled embedding → [B, T, P]
   }
   let k = linear(hf, w['ptr.wk_h']); // [B, T, P]
-  for (let o = 1; o <= keyContext(cfg); o++) k = k.add(linear(shiftRight(emb, o), w[keyWeightName(o)])); // x_{j−o}
+  for (let o = 1; o <= keyContext(cfg); o++) k = k.add(linear(shiftRight(keyEmb, o), w[keyWeightName(o)])); // x_{j−o}
   const copyFrom = firstCopyId(cfg);
   let raw = mm(q, swapLast(k)); // [B, T(query), T(key)]
   for (let a = 1; a <= keyAhead(cfg); a++) {
@@ -284,13 +291,13 @@ export function scoreTokensImpl(
   const [B, T] = tokens.shape;
   const selection = opts.select ? buildSelection(opts.select, B, T) : undefined;
   const ids = tokens.dtype === 'int32' ? tokens : (tokens.cast('int32') as tf.Tensor2D);
-  const { hf, emb } = trunk(w, cfg, ids, opts.hostTokens); // [B, T, D] each
+  const { hf, emb, keyEmb } = trunk(w, cfg, ids, opts.hostTokens); // [B, T, D] each
   const next = shiftLeft(ids); // [B, T] int32 (0 in the last column)
   const { logpV, entV } = vocabTerms(w, hf, shiftLeft(emb), next, selection);
   let logp = logpV; // [B, T]
   let entropy = entV; // [B, T]
   if (cfg.pointer) {
-    const { logCopy, entA, logG, log1mG } = pointerTerms(w, cfg, hf, emb, ids, next, opts.hostTokens);
+    const { logCopy, entA, logG, log1mG } = pointerTerms(w, cfg, hf, emb, keyEmb, ids, next, opts.hostTokens);
     logp = logSumExpLast(tf.stack([logG.add(logpV), log1mG.add(logCopy)], -1)); // [B, T]
     const g = tf.exp(logG); // [B, T]
     const oneMinusG = tf.exp(log1mG); // [B, T]
