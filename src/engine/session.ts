@@ -74,6 +74,7 @@ export const KEY_CONTEXT = 3;
  * keys read the three tokens before a span, and a copy goes on with the word that followed the one just copied
  * (copyNext), with a gate that sees that word (copyGate). docs/experiments.md §2.17: with both, mean held-out EM of 3
  * seeds countries 0.367 → 0.479 (single-hop 0.446 → 0.575), world 0.381 → 0.367 (single-hop 0.469 → 0.547).
+ * Passage words that the question has read a state of their own (questionMatch, §2.28).
  */
 export function modelConfigFor(tokenizer: Tokenizer, overrides: Partial<ModelConfig> = {}): ModelConfig {
   return {

@@ -13,6 +13,8 @@
  *   position after a closing tag reads "outside". Spans do not nest (Search-R1's format never nests them): a tag
  *   opened inside another span replaces it, and a mismatched close (`<answer> x </search>`) also returns to 0.
  * state_t depends on tokens ≤ t only, as does everything else position t sees: no information from the future.
+ * With cfg.questionMatch the embedding reads an *input state*: the tag state, except that a word of the match span
+ * (information) whose id occurred earlier outside every span reads one more state, S = spans + 1 (QuestionWords).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
