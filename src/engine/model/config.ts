@@ -88,10 +88,10 @@ export interface ModelConfig {
    */
   questionMatch?: { span: number; skip: number[] };
   /**
-   * Copy keys read the states of the tokens before a span too (pointer and tagSpans only): the key of position j adds
-   * (e(x_{j−o}) + tag_emb[s_{j−o}]) W_eo instead of e(x_{j−o}) W_eo, s being the input state (with questionMatch, the
-   * match state), so "copy the words after a word the question has" is one direction of the query for every relation
-   * word. Omitted: false.
+   * Copy keys read the states of the tokens before a span too (pointer and tagSpans only): the key of position j
+   * adds (e(x_{j−o}) + tag_emb[s_{j−o}]) W_eo instead of e(x_{j−o}) W_eo, s being the input state (with
+   * questionMatch, the match state), so "copy the words after a word the question has" is one direction of the
+   * query for every relation word. Omitted: false (docs/experiments.md §2.28: not better at step 50).
    */
   keyStates?: boolean;
 }

@@ -113,7 +113,7 @@ interface ChunkInputs {
   prevOk: Float32Array[]; // [keyContext][B·S] 0 where position − o < 0 (no such token)
   prevStates: Int32Array[] | null; // [keyContext][B·S] input state of the token o slots before (cfg.keyStates only)
   pos: Int32Array; // [B·S] absolute position, clamped to C−1 on padding
-  tags: Int32Array; // [B·S] input state of each slot's token (tagstate.ts hostInputStates; 0 on padding; cfg.tagSpans only)
+  tags: Int32Array; // [B·S] input state of each slot's token (tagstate.ts; 0 on padding; cfg.tagSpans only)
   tagEnd: Int32Array; // [B] tag state after the row's last fed token (committed with the lengths)
   write: Float32Array; // [B·S] 1 for real tokens of fed rows
   writeIdx: Int32Array; // [B·C] source slot of each cache slot in concat(cache, chunk): c, or C + (c − len_b) where written
@@ -328,7 +328,8 @@ export function feedTensors(
   let pkNew = linear(hf, w['ptr.wk_h']); // [B, S, P]
   c.prevIds.forEach((ids, i) => {
     let ePrev = tf.gather(w.tok_emb, tf.tensor2d(ids, [B, S], 'int32')); // [B, S, D]: e(x_{j−o}), o = i + 1
-    if (c.prevStates) ePrev = ePrev.add(tf.gather(w.tag_emb, tf.tensor2d(c.prevStates[i], [B, S], 'int32'))); // + tag_emb[s_{j−o}]
+    // + tag_emb[s_{j−o}] with cfg.keyStates
+    if (c.prevStates) ePrev = ePrev.add(tf.gather(w.tag_emb, tf.tensor2d(c.prevStates[i], [B, S], 'int32')));
     ePrev = ePrev.mul(tf.tensor3d(c.prevOk[i], [B, S, 1])); // [B, S, D], 0 before the row's start
     pkNew = pkNew.add(linear(ePrev, w[keyWeightName(i + 1)])); // [B, S, P]
   });
