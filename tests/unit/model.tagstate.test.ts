@@ -59,6 +59,17 @@ async function logpOf(p: Policy, rows: number[][], host = false): Promise<number
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
+/** The gradient of Σ log p w.r.t. tag_emb, with tag states from host ids or from the device ids. */
+async function tagGrad(p: Policy, rows: number[][], host: boolean): Promise<number[]> {
+  const tok = tf.tensor2d(rows, undefined, 'int32');
+  const { value, grads } = tf.variableGrads(
+    () => p.scoreTokens(tok, host ? { hostTokens: rows.flat() } : undefined).logp.sum() as tf.Scalar,
+  );
+  const g = Array.from(await grads[p.variables[p.paramNames.indexOf('tag_emb')].name].data());
+  tf.dispose([tok, value, ...Object.values(grads)]);
+  return g;
+}
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -150,20 +161,10 @@ describe('tag-state embedding in the policy', () => {
     const p = Policy.create(small(), 5);
     roughen(p, 6);
     const rows = randomRows(new Rng(7), 3, 24, 16);
-    const tok = tf.tensor2d(rows, undefined, 'int32');
-    const grad = async (host: boolean) => {
-      const { value, grads } = tf.variableGrads(
-        () => p.scoreTokens(tok, host ? { hostTokens: rows.flat() } : undefined).logp.sum() as tf.Scalar,
-      );
-      const g = Array.from(await grads[p.variables[p.paramNames.indexOf('tag_emb')].name].data());
-      tf.dispose([value, ...Object.values(grads)]);
-      return g;
-    };
     expect(maxAbsDiff(await logpOf(p, rows, true), await logpOf(p, rows))).toBeLessThan(1e-5);
-    const [gh, gd] = [await grad(true), await grad(false)];
+    const [gh, gd] = [await tagGrad(p, rows, true), await tagGrad(p, rows, false)];
     expect(maxAbsDiff(gh, gd)).toBeLessThan(1e-5);
     expect(gh.some((g) => g !== 0)).toBe(true);
-    tok.dispose();
     p.dispose();
   });
 
@@ -313,17 +314,8 @@ describe('question match (ModelConfig.questionMatch)', () => {
       while (row.length < 22) row.push(8, 12 + rng.int(4), 12 + rng.int(4), 12 + rng.int(4), 9);
       return row.slice(0, 24);
     });
-    const tok = tf.tensor2d(rows, undefined, 'int32');
-    const grad = async (host: boolean) => {
-      const { value, grads } = tf.variableGrads(
-        () => p.scoreTokens(tok, host ? { hostTokens: rows.flat() } : undefined).logp.sum() as tf.Scalar,
-      );
-      const g = Array.from(await grads[p.variables[p.paramNames.indexOf('tag_emb')].name].data());
-      tf.dispose([value, ...Object.values(grads)]);
-      return g;
-    };
     expect(maxAbsDiff(await logpOf(p, rows, true), await logpOf(p, rows))).toBeLessThan(1e-5);
-    const [gh, gd] = [await grad(true), await grad(false)];
+    const [gh, gd] = [await tagGrad(p, rows, true), await tagGrad(p, rows, false)];
     expect(maxAbsDiff(gh, gd)).toBeLessThan(1e-5);
     // The match row (the last) gets a gradient: some passage word matched.
     expect(gh.slice(5 * 16).some((g) => g !== 0)).toBe(true);
@@ -333,7 +325,6 @@ describe('question match (ModelConfig.questionMatch)', () => {
       v.assign(i === plain.variables.length - 1 ? p.variables[i].slice([0, 0], [5, 16]) : p.variables[i]),
     );
     expect(maxAbsDiff(await logpOf(plain, rows, true), await logpOf(p, rows, true))).toBeGreaterThan(1e-3);
-    tok.dispose();
     plain.dispose();
     p.dispose();
   });
