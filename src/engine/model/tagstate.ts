@@ -17,7 +17,7 @@
  * (information) whose id occurred earlier outside every span reads one more state, S = spans + 1 (QuestionWords).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
+import { firstCopyId, type ModelConfig } from './config';
 import { mm } from './layers';
 import type { Weights } from './params';
 
@@ -45,7 +45,7 @@ export class QuestionWords {
 
   constructor(cfg: ModelConfig) {
     this.skip = new Set(cfg.questionMatch?.skip ?? []);
-    this.from = cfg.copyFrom ?? 0;
+    this.from = firstCopyId(cfg);
     this.span = cfg.questionMatch?.span ?? -1;
     this.matchState = tagStateCount(cfg);
   }
@@ -170,7 +170,7 @@ export function deviceInputStates(tokens: tf.Tensor2D, cfg: ModelConfig): tf.Ten
     const [B, T] = tokens.shape;
     const states = deviceTagStates(tokens, cfg.tagSpans!).cast('float32'); // [B, T]
     const skip = new Set(m.skip);
-    const from = cfg.copyFrom ?? 0;
+    const from = firstCopyId(cfg);
     const wordTable = tf.tensor1d(
       Float32Array.from({ length: cfg.vocabSize }, (_, id) => (id >= from && !skip.has(id) ? 1 : 0)),
     ); // [V] 1 for ids that may match
