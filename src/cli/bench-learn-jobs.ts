@@ -16,6 +16,8 @@ import {
   type CurveName,
   type MethodSpec,
 } from './bench-learn-report';
+import { ledgerKey, readRecord, recordPath, writeRecord, type LedgerRecord } from './bench-learn-ledger';
+import { defaultThreads } from './peer';
 import { runPipeline, type PipelineOptions, type Summary } from './pipeline';
 
 /** The pipeline options of one run; `base` = build and save the base policy of this mode only. */
@@ -178,35 +180,155 @@ interface Done {
   summary: Summary;
 }
 
-/**
- * Run one job, or reuse its finished folder when its settings (and, for an RL run, its base) are unchanged.
- * `bases` maps a base folder to the summary of the base run that built it.
- */
-export async function runJob(
-  o: BenchOptions,
-  job: Job,
-  jobs: readonly Job[],
-  bases: Map<string, Summary>,
-): Promise<{ summary: Summary; reused: boolean }> {
-  const files = corpusFiles(o, job.corpus);
-  const baseDir = jobs.find(
+/** What running the jobs shares: the options, the plan, the base summaries so far, and the ledger (--ledger). */
+export interface JobContext {
+  o: BenchOptions;
+  jobs: readonly Job[];
+  /** Base folder → the summary of the base run that built it (or of its ledger record). */
+  bases: Map<string, Summary>;
+  /** The ledger folder and this checkout's code fingerprint; null without --ledger. */
+  ledger: { dir: string; code: string } | null;
+}
+
+export interface JobResult {
+  summary: Summary;
+  cells: CellResult[];
+  /** Where a reused result came from: the job's folder under --work, or its ledger record; null when it ran. */
+  reused: 'work' | 'ledger' | null;
+}
+
+function baseDirOf(jobs: readonly Job[], job: Job): string {
+  return jobs.find(
     (j) => j.kind === 'base' && j.corpus === job.corpus && j.seed === job.seed && j.mode === job.mode,
   )!.dir;
-  const opts =
-    job.kind === 'base'
-      ? runOptions(o, files, job.seed, { mode: job.mode, base: true }, job.dir)
-      : runOptions(o, files, job.seed, job.method!, job.dir, path.join(baseDir, 'checkpoint'));
-  // The key names everything that shapes the result; a base's key leaves out the RL settings it does not use.
-  const key = JSON.stringify(
-    job.kind === 'base' ? { ...opts, steps: 0, evalEvery: 0 } : { ...opts, base: bases.get(baseDir) ?? null },
-  );
+}
+
+/** A job's pipeline options; an RL run starts from its base's checkpoint. */
+function jobOptions(ctx: JobContext, job: Job): PipelineOptions {
+  const files = corpusFiles(ctx.o, job.corpus);
+  return job.kind === 'base'
+    ? runOptions(ctx.o, files, job.seed, { mode: job.mode, base: true }, job.dir)
+    : runOptions(
+        ctx.o,
+        files,
+        job.seed,
+        job.method!,
+        job.dir,
+        path.join(baseDirOf(ctx.jobs, job), 'checkpoint'),
+      );
+}
+
+/** The key of a job's folder under --work: everything that shapes the result (a base's leaves out RL settings). */
+function workKey(opts: PipelineOptions, job: Job, base: Summary | null): string {
+  return JSON.stringify(job.kind === 'base' ? { ...opts, steps: 0, evalEvery: 0 } : { ...opts, base });
+}
+
+function fromWork(job: Job, key: string): Done | null {
   const doneFile = `${job.dir}.done.json`;
-  if (!o.fresh && fs.existsSync(doneFile) && fs.existsSync(job.dir)) {
-    const done = JSON.parse(fs.readFileSync(doneFile, 'utf8')) as Done;
-    if (done.key === key) return { summary: done.summary, reused: true };
+  if (!fs.existsSync(doneFile) || !fs.existsSync(job.dir)) return null;
+  const done = JSON.parse(fs.readFileSync(doneFile, 'utf8')) as Done;
+  return done.key === key ? done : null;
+}
+
+/** The name of a job's ledger record: base-MODE or the method id. */
+function recordName(job: Job): string {
+  return job.kind === 'base' ? `base-${job.mode}` : job.method!.id;
+}
+
+/** A job's ledger key (bench-learn-ledger.ts ledgerKey), with its base's summary as ctx.bases has it. */
+export function jobLedgerKey(ctx: JobContext, job: Job): Record<string, unknown> {
+  return ledgerKeyOf(ctx, jobOptions(ctx, job), job, baseOf(ctx, job));
+}
+
+function ledgerKeyOf(ctx: JobContext, opts: PipelineOptions, job: Job, base: Summary | null) {
+  const keyed = job.kind === 'base' ? { ...opts, steps: 0, evalEvery: 0 } : opts;
+  return ledgerKey(keyed, { threads: defaultThreads(ctx.o.backend), code: ctx.ledger!.code, base });
+}
+
+function fromLedger(
+  ctx: JobContext,
+  opts: PipelineOptions,
+  job: Job,
+  base: Summary | null,
+): LedgerRecord | null {
+  if (!ctx.ledger) return null;
+  const file = recordPath(ctx.ledger.dir, job.corpus, job.seed, recordName(job));
+  return readRecord(file, ledgerKeyOf(ctx, opts, job, base));
+}
+
+/**
+ * A base's ledger record, when it can stand in for building the base: only if every RL run of this base in the
+ * plan is itself in the ledger or under --work, since any other run needs the base's checkpoint.
+ */
+function baseFromLedger(ctx: JobContext, job: Job, opts: PipelineOptions): LedgerRecord | null {
+  const rec = fromLedger(ctx, opts, job, null);
+  if (!rec) return null;
+  const runs = ctx.jobs.filter(
+    (j) => j.kind === 'rl' && j.corpus === job.corpus && j.seed === job.seed && j.mode === job.mode,
+  );
+  for (const j of runs) {
+    const o = jobOptions(ctx, j);
+    if (!fromLedger(ctx, o, j, rec.summary) && !fromWork(j, workKey(o, j, rec.summary))) return null;
   }
-  fs.rmSync(doneFile, { force: true });
-  const summary = await runPipeline(opts);
-  fs.writeFileSync(doneFile, JSON.stringify({ key, summary } satisfies Done, null, 1));
-  return { summary, reused: false };
+  return rec;
+}
+
+function baseOf(ctx: JobContext, job: Job): Summary | null {
+  return job.kind === 'base' ? null : (ctx.bases.get(baseDirOf(ctx.jobs, job)) ?? null);
+}
+
+/**
+ * A job's result without running it: from its finished folder under --work, else from its ledger record, when the
+ * settings (and, for an RL run, its base) are unchanged; null when it must run. Ignores --fresh (runJob does not).
+ */
+export function lookup(ctx: JobContext, job: Job): JobResult | null {
+  const opts = jobOptions(ctx, job);
+  const base = baseOf(ctx, job);
+  const done = fromWork(job, workKey(opts, job, base));
+  if (done) {
+    return {
+      summary: done.summary,
+      cells: job.answers.map((m) => cellFrom(job, m, done.summary)),
+      reused: 'work',
+    };
+  }
+  const rec = job.kind === 'base' ? baseFromLedger(ctx, job, opts) : fromLedger(ctx, opts, job, base);
+  return rec && { summary: rec.summary, cells: rec.cells, reused: 'ledger' };
+}
+
+/** A base's summary as its ledger record has it (the base may still have to be built for its checkpoint), or null. */
+export function recordedBase(ctx: JobContext, job: Job): Summary | null {
+  return job.kind === 'base' ? (fromLedger(ctx, jobOptions(ctx, job), job, null)?.summary ?? null) : null;
+}
+
+/**
+ * Run one job, or reuse its result (lookup) unless --fresh. A job that ran, or was reused from --work, is written to
+ * the ledger.
+ */
+export async function runJob(ctx: JobContext, job: Job): Promise<JobResult> {
+  const opts = jobOptions(ctx, job);
+  const base = baseOf(ctx, job);
+  const hit = ctx.o.fresh ? null : lookup(ctx, job);
+  if (hit?.reused === 'ledger') return hit;
+  let result = hit;
+  if (!result) {
+    const doneFile = `${job.dir}.done.json`;
+    fs.rmSync(doneFile, { force: true });
+    const summary = await runPipeline(opts);
+    fs.writeFileSync(
+      doneFile,
+      JSON.stringify({ key: workKey(opts, job, base), summary } satisfies Done, null, 1),
+    );
+    result = { summary, cells: job.answers.map((m) => cellFrom(job, m, summary)), reused: null };
+  }
+  // A result reused from --work whose record is already in the ledger leaves the record (and its time) as it is.
+  if (ctx.ledger && !(result.reused === 'work' && fromLedger(ctx, opts, job, base))) {
+    writeRecord(recordPath(ctx.ledger.dir, job.corpus, job.seed, recordName(job)), {
+      key: ledgerKeyOf(ctx, opts, job, base),
+      summary: result.summary,
+      cells: result.cells,
+      ran: new Date().toISOString(),
+    });
+  }
+  return result;
 }

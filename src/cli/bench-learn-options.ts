@@ -42,6 +42,10 @@ const SPEC: Record<string, OptionSpec> = {
   backend: { type: 'string', choices: ['cpu', 'wasm', 'webgpu'], help: 'tfjs backend (default wasm)' },
   out: { type: 'string', help: 'results folder (default bench/results)' },
   work: { type: 'string', help: 'per-run folders, reused on rerun (default bench/results/tmp/learn)' },
+  ledger: {
+    type: 'string',
+    help: 'folder of committable job records (key, summary, cells): reused when nothing that shapes a result changed, so a long benchmark adds up across machines and sessions (default: none)',
+  },
   quick: {
     type: 'boolean',
     help: `laptop variant: 1 seed, ${QUICK_METHODS.join(',')}, 50 RL steps, 200 practice steps (flags still override)`,
@@ -51,7 +55,10 @@ const SPEC: Record<string, OptionSpec> = {
     help: 'calibrate and print a time estimate first (default on; --no-estimate)',
   },
   'dry-run': { type: 'boolean', help: 'print the plan and the estimate, run nothing' },
-  fresh: { type: 'boolean', help: 'ignore finished runs under --work' },
+  fresh: {
+    type: 'boolean',
+    help: 'ignore finished runs under --work and in --ledger (and rewrite their records)',
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -68,6 +75,8 @@ export interface BenchOptions {
   backend: BackendName;
   out: string;
   work: string;
+  /** Ledger folder (bench-learn-ledger.ts), or null. */
+  ledger: string | null;
   estimate: boolean;
   dryRun: boolean;
   fresh: boolean;
@@ -114,6 +123,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     backend: ((a.backend as string | undefined) ?? 'wasm') as BackendName,
     out: (a.out as string | undefined) ?? 'bench/results',
     work: (a.work as string | undefined) ?? 'bench/results/tmp/learn',
+    ledger: (a.ledger as string | undefined) ?? null,
     estimate: a.estimate !== false,
     dryRun: a['dry-run'] === true,
     fresh: a.fresh === true,

@@ -8,17 +8,19 @@
  * Runs the CLI pipeline (pipeline.ts) in-process. One base policy per corpus + seed + prompt mode is built (reading
  * practice and its pass@k gate) and shared through --init by every RL run of that mode. Finished bases and cells are
  * kept under --work and reused on a rerun with the same settings (--fresh ignores them), so an interrupted
- * benchmark resumes. Before running, a short calibration measures practice, RL-step and evaluation times on this
+ * benchmark resumes; with --ledger each finished job also leaves a small record that can be committed, so the
+ * benchmark adds up across machines and sessions (bench-learn-ledger.ts). Before running, a short calibration measures practice, RL-step and evaluation times on this
  * machine and prints an estimate of the whole run.
  *
  * This file is the entry point (the main loop and the result files); bench-learn-options.ts parses the command
- * line, bench-learn-estimate.ts calibrates, bench-learn-jobs.ts plans and runs the jobs, bench-learn-report.ts
- * renders the table and plots.
+ * line, bench-learn-estimate.ts calibrates, bench-learn-jobs.ts plans and runs the jobs, bench-learn-ledger.ts
+ * keys and keeps the records, bench-learn-report.ts renders the table and plots.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate, hm, seconds, type Timing } from './bench-learn-estimate';
-import { cellFrom, plan, runJob } from './bench-learn-jobs';
+import { codeFingerprint } from './bench-learn-ledger';
+import { lookup, plan, recordedBase, runJob, type Job, type JobContext } from './bench-learn-jobs';
 import { corpusFiles, parseOptions, type BenchOptions } from './bench-learn-options';
 import { curvePlots, renderMarkdown, summarize, type CellResult } from './bench-learn-report';
 import { runMain } from './common';
@@ -99,17 +101,34 @@ runMain(async () => {
     `plan: ${o.corpora.length} corpora × ${o.seeds.length} seed(s): ${baseCount} base policies (${o.baseSteps} practice steps) ` +
       `and ${jobs.length - baseCount} RL runs (${o.steps} steps); methods ${o.methods.map((m) => m.id).join(', ')}`,
   );
-  const totalEstimate = jobs.reduce((s, j) => s + j.estimate, 0);
+  const ledger = o.ledger ? { dir: o.ledger, code: codeFingerprint() } : null;
+  // What --work and the ledger already hold (walked in plan order, so that RL runs see their bases' summaries).
+  const held = new Set<Job>();
+  if (!o.fresh) {
+    const seen: JobContext = { o, jobs, bases: new Map(), ledger };
+    for (const job of jobs) {
+      const hit = lookup(seen, job);
+      if (hit) held.add(job);
+      // A base that must be built again for its checkpoint gives the summary its record has (the runs are
+      // deterministic), so its runs in the ledger count as held.
+      const summary = hit?.summary ?? recordedBase(seen, job);
+      if (job.kind === 'base' && summary) seen.bases.set(job.dir, summary);
+    }
+    if (held.size)
+      log(
+        `reused: ${held.size} of ${jobs.length} jobs are finished under ${o.work}${o.ledger ? ` or in ${o.ledger}` : ''}`,
+      );
+  }
+  const totalEstimate = jobs.filter((j) => !held.has(j)).reduce((s, j) => s + j.estimate, 0);
   if (timing) {
-    log(
-      `estimate: about ${hm(totalEstimate)} on this machine (an upper bound; finished runs under ${o.work} are reused)`,
-    );
+    log(`estimate: about ${hm(totalEstimate)} on this machine for the jobs left (an upper bound)`);
   }
   if (o.dryRun) return;
 
   const t0 = seconds();
   const cells: CellResult[] = [];
   const bases = new Map<string, Summary>();
+  const ctx: JobContext = { o, jobs, bases, ledger };
   let spent = 0;
   let estimatedSpent = 0;
   // What every run in the table took when it ran, reused ones included (from their summaries).
@@ -118,21 +137,24 @@ runMain(async () => {
     const what = job.kind === 'base' ? `base (${job.mode})` : job.method!.id;
     log(`\n[${i + 1}/${jobs.length}] ${job.corpus} seed ${job.seed}: ${what}`);
     const tj = seconds();
-    const { summary, reused } = await runJob(o, job, jobs, bases);
+    const { summary, cells: done, reused } = await runJob(ctx, job);
     if (job.kind === 'base') bases.set(job.dir, summary);
     runSeconds += summary.seconds;
-    for (const m of job.answers) cells.push(cellFrom(job, m, summary));
+    cells.push(...done);
     const took = seconds() - tj;
     if (!reused) {
       spent += took;
       estimatedSpent += job.estimate;
     }
-    const left = jobs.slice(i + 1).reduce((s, j) => s + j.estimate, 0);
+    const left = jobs
+      .slice(i + 1)
+      .filter((j) => !held.has(j))
+      .reduce((s, j) => s + j.estimate, 0);
     // Rescale the estimate by how fast runs actually went, once enough of it has been measured.
     const ratio = estimatedSpent > 0.1 * totalEstimate ? spent / estimatedSpent : 1;
     log(
       `[${i + 1}/${jobs.length}] ${what}: EM ${summary.em.toFixed(3)} ${JSON.stringify(summary.em_by_hops)}, ` +
-        `${summary.searches_per_question.toFixed(2)} searches/question, ${reused ? 'reused' : hm(took)}` +
+        `${summary.searches_per_question.toFixed(2)} searches/question, ${reused ? `reused from ${reused === 'work' ? o.work : o.ledger}` : hm(took)}` +
         (timing ? `; about ${hm(left * ratio)} left` : ''),
     );
     writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing });
