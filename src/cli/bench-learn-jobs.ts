@@ -280,8 +280,10 @@ function baseOf(ctx: JobContext, job: Job): Summary | null {
 /**
  * A job's result without running it: from its finished folder under --work, else from its ledger record, when the
  * settings (and, for an RL run, its base) are unchanged; null when it must run. Ignores --fresh (runJob does not).
+ * `needCheckpoint` false: a base's record counts even when some of its runs still need the base built again (for
+ * reporting, and for planning: the runs are deterministic, so the base would come out as its record says).
  */
-export function lookup(ctx: JobContext, job: Job): JobResult | null {
+export function lookup(ctx: JobContext, job: Job, needCheckpoint = true): JobResult | null {
   const opts = jobOptions(ctx, job);
   const base = baseOf(ctx, job);
   const done = fromWork(job, workKey(opts, job, base));
@@ -292,13 +294,9 @@ export function lookup(ctx: JobContext, job: Job): JobResult | null {
       reused: 'work',
     };
   }
-  const rec = job.kind === 'base' ? baseFromLedger(ctx, job, opts) : fromLedger(ctx, opts, job, base);
+  const rec =
+    job.kind === 'base' && needCheckpoint ? baseFromLedger(ctx, job, opts) : fromLedger(ctx, opts, job, base);
   return rec && { summary: rec.summary, cells: rec.cells, reused: 'ledger' };
-}
-
-/** A base's summary as its ledger record has it (the base may still have to be built for its checkpoint), or null. */
-export function recordedBase(ctx: JobContext, job: Job): Summary | null {
-  return job.kind === 'base' ? (fromLedger(ctx, jobOptions(ctx, job), job, null)?.summary ?? null) : null;
 }
 
 /**

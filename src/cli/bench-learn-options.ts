@@ -55,6 +55,10 @@ const SPEC: Record<string, OptionSpec> = {
     help: 'calibrate and print a time estimate first (default on; --no-estimate)',
   },
   'dry-run': { type: 'boolean', help: 'print the plan and the estimate, run nothing' },
+  'report-only': {
+    type: 'boolean',
+    help: 'write the table, JSON and plots from the runs already finished under --work and in --ledger; run nothing',
+  },
   fresh: {
     type: 'boolean',
     help: 'ignore finished runs under --work and in --ledger (and rewrite their records)',
@@ -79,6 +83,7 @@ export interface BenchOptions {
   ledger: string | null;
   estimate: boolean;
   dryRun: boolean;
+  reportOnly: boolean;
   fresh: boolean;
 }
 
@@ -126,6 +131,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     ledger: (a.ledger as string | undefined) ?? null,
     estimate: a.estimate !== false,
     dryRun: a['dry-run'] === true,
+    reportOnly: a['report-only'] === true,
     fresh: a.fresh === true,
   };
 }

@@ -119,9 +119,14 @@ export interface SummaryRow {
   label: string;
   section: Section;
   byCorpus: Record<string, CorpusStats>;
-  /** Per seed, the mean over corpora of overall EM; then mean ± std over seeds. */
+  /**
+   * Per seed that has a cell on every corpus, the mean over corpora of overall EM; then mean ± std over those
+   * seeds (n = 0 when no seed has every corpus yet, as in a benchmark still adding up).
+   */
   avgEm: Stat;
   avgSearches: Stat;
+  /** The seeds with a cell, per corpus. */
+  seeds: Record<string, number[]>;
 }
 
 /** Aggregate cells into one row per method that has any cell, in METHODS order. */
@@ -143,7 +148,9 @@ export function summarize(cells: readonly CellResult[], corpora: readonly string
         searches: meanStd(vals((c) => c.searchesPerQuestion)),
       };
     }
-    const seeds = [...new Set(mine.map((c) => c.seed))].sort((a, b) => a - b);
+    const seedsOf = (corpus: string) =>
+      [...new Set(mine.filter((c) => c.corpus === corpus).map((c) => c.seed))].sort((a, b) => a - b);
+    const seeds = seedsOf(corpora[0] ?? '').filter((s) => corpora.every((x) => seedsOf(x).includes(s)));
     const perSeed = (f: (c: CellResult) => number) =>
       seeds.map((s) => meanStd(mine.filter((c) => c.seed === s).map(f)).mean);
     rows.push({
@@ -153,6 +160,7 @@ export function summarize(cells: readonly CellResult[], corpora: readonly string
       byCorpus,
       avgEm: meanStd(perSeed((c) => c.em)),
       avgSearches: meanStd(perSeed((c) => c.searchesPerQuestion)),
+      seeds: Object.fromEntries(corpora.map((x) => [x, seedsOf(x)])),
     });
   }
   return rows;
@@ -178,6 +186,8 @@ export interface ReportMeta {
   runSeconds: number;
   /** Plot files (relative to the Markdown file), per corpus. */
   plots: Record<string, string[]>;
+  /** Jobs (base policies and RL runs) finished and planned, when the table is still partial. */
+  progress?: { done: number; planned: number };
 }
 
 const SECTION_TITLE: Record<Section, string> = {
@@ -194,6 +204,7 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
     ...c.flatMap((x) => [`${x} single-hop`, `${x} multi-hop`, `${x} all`]),
     'Avg. EM',
     'Searches / question',
+    `Seeds (${c.join(' / ')})`,
   ];
   const lines: string[] = [
     '# Learning benchmark (npm run bench:learn)',
@@ -206,10 +217,17 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
     '',
     `Command: \`${meta.command}\``,
     '',
+    ...(meta.progress && meta.progress.done < meta.progress.planned
+      ? [
+          `**Partial:** ${meta.progress.done} of the ${meta.progress.planned} planned jobs (base policies and RL runs)` +
+            ' are finished; missing cells show –, and the Seeds column says which seeds each row has.',
+          '',
+        ]
+      : []),
     'Direct and RAG evaluate the base policy without RL (as in the paper, where they are prompting baselines); the',
     'other rows are RL runs from the same base policy per corpus and seed (R1 from a base practised without',
-    'search). Avg. EM: per seed the mean of the corpora, then mean ± std over seeds. Searches / question: greedy',
-    'evaluation, averaged over corpora.',
+    'search). Avg. EM: per seed the mean of the corpora, then mean ± std over the seeds run on every corpus.',
+    'Searches / question: greedy evaluation, averaged over corpora. Seeds: the seeds each cell has, per corpus.',
   ];
   for (const section of ['main', 'group', 'topk'] as const) {
     const rs = rows.filter((r) => r.section === section);
@@ -226,7 +244,8 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
         const s = r.byCorpus[x];
         return [fmt(s?.single), fmt(s?.multi), fmt(s?.em)];
       });
-      lines.push(`| ${[r.label, ...cells, fmt(r.avgEm), fmt(r.avgSearches, 2)].join(' | ')} |`);
+      const seeds = c.map((x) => r.seeds[x]?.join(',') || '–').join(' / ');
+      lines.push(`| ${[r.label, ...cells, fmt(r.avgEm), fmt(r.avgSearches, 2), seeds].join(' | ')} |`);
     }
   }
   lines.push(

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate, hm, seconds, type Timing } from './bench-learn-estimate';
 import { codeFingerprint } from './bench-learn-ledger';
-import { lookup, plan, recordedBase, runJob, type Job, type JobContext } from './bench-learn-jobs';
+import { lookup, plan, runJob, type Job, type JobContext } from './bench-learn-jobs';
 import { corpusFiles, parseOptions, type BenchOptions } from './bench-learn-options';
 import { curvePlots, renderMarkdown, summarize, type CellResult } from './bench-learn-report';
 import { runMain } from './common';
@@ -30,7 +30,13 @@ import type { Summary } from './pipeline';
 function writeResults(
   o: BenchOptions,
   cells: readonly CellResult[],
-  meta: { seconds: number; runSeconds: number; command: string; timing: Timing | null },
+  meta: {
+    seconds: number;
+    runSeconds: number;
+    command: string;
+    timing: Timing | null;
+    progress: { done: number; planned: number };
+  },
 ) {
   fs.mkdirSync(o.out, { recursive: true });
   const plots: Record<string, string[]> = {};
@@ -54,6 +60,7 @@ function writeResults(
     seconds: meta.seconds,
     runSeconds: meta.runSeconds,
     plots,
+    progress: meta.progress,
   });
   fs.writeFileSync(path.join(o.out, 'learn.md'), md);
   const json = {
@@ -87,7 +94,7 @@ runMain(async () => {
   const log = (s: string) => process.stderr.write(s + '\n');
   const choice = await nodeBackend(o.backend);
   let timing: Timing | null = null;
-  if (o.estimate) {
+  if (o.estimate && !o.reportOnly) {
     log(`bench:learn: calibrating on ${o.corpora[0]} (${choice.backend})…`);
     timing = await calibrate(o);
     log(
@@ -111,7 +118,7 @@ runMain(async () => {
       if (hit) held.add(job);
       // A base that must be built again for its checkpoint gives the summary its record has (the runs are
       // deterministic), so its runs in the ledger count as held.
-      const summary = hit?.summary ?? recordedBase(seen, job);
+      const summary = hit?.summary ?? lookup(seen, job, false)?.summary;
       if (job.kind === 'base' && summary) seen.bases.set(job.dir, summary);
     }
     if (held.size)
@@ -133,14 +140,27 @@ runMain(async () => {
   let estimatedSpent = 0;
   // What every run in the table took when it ran, reused ones included (from their summaries).
   let runSeconds = 0;
+  let done = 0;
+  const progress = () => ({ done, planned: jobs.length });
   for (const [i, job] of jobs.entries()) {
+    if (o.reportOnly) {
+      // The table from what is already done: nothing runs, and a base counts with its record alone.
+      const hit = lookup(ctx, job, false);
+      if (!hit) continue;
+      if (job.kind === 'base') bases.set(job.dir, hit.summary);
+      runSeconds += hit.summary.seconds;
+      cells.push(...hit.cells);
+      done++;
+      continue;
+    }
     const what = job.kind === 'base' ? `base (${job.mode})` : job.method!.id;
     log(`\n[${i + 1}/${jobs.length}] ${job.corpus} seed ${job.seed}: ${what}`);
     const tj = seconds();
-    const { summary, cells: done, reused } = await runJob(ctx, job);
+    const { summary, cells: finished, reused } = await runJob(ctx, job);
     if (job.kind === 'base') bases.set(job.dir, summary);
     runSeconds += summary.seconds;
-    cells.push(...done);
+    cells.push(...finished);
+    done++;
     const took = seconds() - tj;
     if (!reused) {
       spent += took;
@@ -157,9 +177,9 @@ runMain(async () => {
         `${summary.searches_per_question.toFixed(2)} searches/question, ${reused ? `reused from ${reused === 'work' ? o.work : o.ledger}` : hm(took)}` +
         (timing ? `; about ${hm(left * ratio)} left` : ''),
     );
-    writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing });
+    writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing, progress: progress() });
   }
-  writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing });
+  writeResults(o, cells, { seconds: seconds() - t0, runSeconds, command, timing, progress: progress() });
   log(
     `\nbench:learn: ${hm(seconds() - t0)}; wrote ${path.join(o.out, 'learn.md')}, learn.json and the curve SVGs`,
   );

@@ -11,14 +11,7 @@ import {
   writeRecord,
   type LedgerRecord,
 } from '../../src/cli/bench-learn-ledger';
-import {
-  jobLedgerKey,
-  lookup,
-  plan,
-  recordedBase,
-  type Job,
-  type JobContext,
-} from '../../src/cli/bench-learn-jobs';
+import { jobLedgerKey, lookup, plan, type Job, type JobContext } from '../../src/cli/bench-learn-jobs';
 import { parseOptions } from '../../src/cli/bench-learn-options';
 import type { CellResult } from '../../src/cli/bench-learn-report';
 import type { PipelineOptions, Summary } from '../../src/cli/pipeline';
@@ -190,7 +183,7 @@ describe('bench:learn ledger: reuse', () => {
     record(c, base, summary(0.3), []);
     // The run is not in the ledger yet, so the base's checkpoint is still needed.
     expect(lookup(c, base)).toBeNull();
-    expect(recordedBase(c, base)).toEqual(summary(0.3));
+    expect(lookup(c, base, false)!.summary).toEqual(summary(0.3));
     c.bases.set(base.dir, summary(0.3));
     record(c, grpo, summary(0.6), [cellOf('grpo', 0.6)]);
     c.bases.clear();

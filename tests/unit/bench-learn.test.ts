@@ -77,6 +77,19 @@ describe('bench:learn aggregation', () => {
     expect(g.avgEm.mean).toBeCloseTo(0.35, 12);
     expect(g.avgEm.n).toBe(2);
     expect(rows[0].byCorpus.countries).toBeUndefined();
+    expect(g.seeds).toEqual({ world: [1, 2], countries: [1, 2] });
+    // A method run on one corpus only has no average over corpora yet.
+    expect(rows[0].avgEm.n).toBe(0);
+    expect(rows[0].seeds).toEqual({ world: [1], countries: [] });
+  });
+
+  it('averages over corpora only the seeds that every corpus has', () => {
+    const rows = summarize(
+      [cell('world', 1, 'grpo', 0.4), cell('world', 2, 'grpo', 0.6), cell('countries', 1, 'grpo', 0.2)],
+      ['world', 'countries'],
+    );
+    expect(rows[0].avgEm).toEqual({ mean: expect.closeTo(0.3, 12), std: 0, n: 1 });
+    expect(rows[0].seeds).toEqual({ world: [1, 2], countries: [1] });
   });
 });
 
@@ -88,7 +101,7 @@ describe('bench:learn Markdown', () => {
       cell('world', 1, 'grpo-g1', 0.3),
       cell('world', 1, 'direct', 0.1, { emMulti: null }),
     ];
-    const md = renderMarkdown(summarize(cells, ['world']), {
+    const meta = {
       created: '2026-01-01T00:00:00Z',
       corpora: ['world'],
       seeds: [1, 2],
@@ -99,20 +112,30 @@ describe('bench:learn Markdown', () => {
       seconds: 90,
       runSeconds: 3000,
       plots: { world: ['curves-world-reward.svg'] },
-    });
+    };
+    const md = renderMarkdown(summarize(cells, ['world']), meta);
     // Runs reused from an earlier invocation still count in the time the table cost.
     expect(md).toContain('the runs took 50.0 min in all (this invocation 1.5 min)');
     expect(md).toContain(
-      '| Method | world single-hop | world multi-hop | world all | Avg. EM | Searches / question |',
+      '| Method | world single-hop | world multi-hop | world all | Avg. EM | Searches / question | Seeds (world) |',
     );
     expect(md).toContain(
-      '| Search-R1 GRPO | 0.600 ± 0.141 | 0.400 ± 0.141 | 0.500 ± 0.141 | 0.500 ± 0.141 | 1.15 ± 0.07 |',
+      '| Search-R1 GRPO | 0.600 ± 0.141 | 0.400 ± 0.141 | 0.500 ± 0.141 | 0.500 ± 0.141 | 1.15 ± 0.07 | 1,2 |',
     );
-    expect(md).toContain('| Direct (base policy) | 0.200 | – | 0.100 | 0.100 | 1.10 |');
+    expect(md).toContain('| Direct (base policy) | 0.200 | – | 0.100 | 0.100 | 1.10 | 1 |');
     expect(md).toContain('## GRPO group size');
     expect(md).not.toContain('## Passages per search');
     expect(md).toContain('![curves-world-reward.svg](curves-world-reward.svg)');
     expect(md.endsWith('\n')).toBe(true);
+    expect(md).not.toContain('**Partial:**');
+    const partial = renderMarkdown(summarize(cells, ['world']), {
+      ...meta,
+      progress: { done: 4, planned: 10 },
+    });
+    expect(partial).toContain('**Partial:** 4 of the 10 planned jobs');
+    expect(renderMarkdown([], { ...meta, progress: { done: 10, planned: 10 } })).not.toContain(
+      '**Partial:**',
+    );
   });
 });
 
