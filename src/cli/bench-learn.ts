@@ -9,8 +9,8 @@
  * practice and its pass@k gate) and shared through --init by every RL run of that mode. Finished bases and cells are
  * kept under --work and reused on a rerun with the same settings (--fresh ignores them), so an interrupted
  * benchmark resumes; with --ledger each finished job also leaves a small record that can be committed, so the
- * benchmark adds up across machines and sessions (bench-learn-ledger.ts). Before running, a short calibration measures practice, RL-step and evaluation times on this
- * machine and prints an estimate of the whole run.
+ * benchmark adds up across machines and sessions (bench-learn-ledger.ts). Before running, a short calibration
+ * measures practice, RL-step and evaluation times on this machine and prints an estimate of the whole run.
  *
  * This file is the entry point (the main loop and the result files); bench-learn-options.ts parses the command
  * line, bench-learn-estimate.ts calibrates, bench-learn-jobs.ts plans and runs the jobs, bench-learn-ledger.ts
