@@ -111,6 +111,7 @@ runMain(async () => {
   const ledger = o.ledger ? { dir: o.ledger, code: codeFingerprint() } : null;
   // What --work and the ledger already hold (walked in plan order, so that RL runs see their bases' summaries).
   const held = new Set<Job>();
+  let rebuilt = 0; // bases with a record that must be built again for the checkpoint their remaining runs need
   if (!o.fresh) {
     const seen: JobContext = { o, jobs, bases: new Map(), ledger };
     for (const job of jobs) {
@@ -119,12 +120,17 @@ runMain(async () => {
       // A base that must be built again for its checkpoint gives the summary its record has (the runs are
       // deterministic), so its runs in the ledger count as held.
       const summary = hit?.summary ?? lookup(seen, job, false)?.summary;
+      if (!hit && summary) rebuilt++;
       if (job.kind === 'base' && summary) seen.bases.set(job.dir, summary);
     }
-    if (held.size)
+    if (held.size || rebuilt) {
+      const more = rebuilt
+        ? `; ${rebuilt} more base(s) are recorded but must be built again for their other runs`
+        : '';
       log(
-        `reused: ${held.size} of ${jobs.length} jobs are finished under ${o.work}${o.ledger ? ` or in ${o.ledger}` : ''}`,
+        `reused: ${held.size} of ${jobs.length} jobs are finished under ${o.work}${o.ledger ? ` or in ${o.ledger}` : ''}${more}`,
       );
+    }
   }
   const totalEstimate = jobs.filter((j) => !held.has(j)).reduce((s, j) => s + j.estimate, 0);
   if (timing) {
