@@ -44,6 +44,7 @@ function runOptions(
     reward: d.grpo.reward,
     topk: (!isBase && m.topk) || d.rollout.topk,
     bm25K1: d.rollout.bm25K1,
+    freshPassages: d.rollout.freshPassages,
     maxTurns: d.rollout.maxTurns,
     init,
     baseSteps: o.baseSteps,

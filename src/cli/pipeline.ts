@@ -62,6 +62,8 @@ export interface PipelineOptions {
   resampleRounds?: number;
   /** Sampling temperature of training rollouts (default config.ts, 1). */
   temperature?: number;
+  /** A search passes over the passages its rollout has read (RolloutConfig.freshPassages; default on). */
+  freshPassages?: boolean;
   /** Compute threads (1 or 2; default peer.ts defaultThreads): 2 runs half of every batch on a worker thread. */
   threads?: number;
   /** Only evaluate (npm run eval). */
@@ -180,6 +182,7 @@ export async function runPipeline(o: PipelineOptions): Promise<Summary> {
     cfg.grpo.miniBatches = o.miniBatches;
     if (o.resampleRounds !== undefined) cfg.grpo.resampleRounds = o.resampleRounds;
     if (o.temperature !== undefined) cfg.rollout.temperature = o.temperature;
+    if (o.freshPassages !== undefined) cfg.rollout.freshPassages = o.freshPassages;
     const rng = new Rng(o.seed);
     const retriever = buildRetriever(data.corpus, cfg.rollout.bm25K1);
     const threads = o.threads ?? defaultThreads(choice.backend);

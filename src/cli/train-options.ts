@@ -58,6 +58,10 @@ export const TRAIN_SPEC: Record<string, OptionSpec> = {
     type: 'number',
     help: `search rounds before the forced final round (default ${defaultRunConfig().rollout.maxTurns}; paper ${PAPER_VALUES.maxTurns})`,
   },
+  'fresh-passages': {
+    type: 'boolean',
+    help: 'a search passes over the passages its rollout has read, so searching again reads the next one (default on; --no-fresh-passages: the same query always returns the same passages, as the paper)',
+  },
   mask: {
     type: 'boolean',
     help: 'mask retrieved tokens out of the loss (default on; --no-mask for the ablation)',
@@ -172,6 +176,7 @@ export function pipelineOptions(argv: string[], command: string, evalOnly: boole
     seed: int('seed', 1, 0),
     backend: ((a.backend as string) ?? 'wasm') as BackendName,
     mask: (a.mask as boolean | undefined) ?? true,
+    freshPassages: (a['fresh-passages'] as boolean | undefined) ?? d.rollout.freshPassages,
     reward: ((a.reward as string) ?? 'em') as RewardVariant,
     topk: int('topk', d.rollout.topk, 1),
     bm25K1: num('bm25-k1', d.rollout.bm25K1),

@@ -31,6 +31,13 @@ export interface RolloutConfig {
    * (The paper's retriever is dense, E5; BM25 is its variant.)
    */
   bm25K1: number;
+  /**
+   * A search returns the best passages that its rollout has not read yet, so searching again after a passage that
+   * did not answer reads the next one: "subregion togo" first finds "Lome is the capital of Togo.", and the same
+   * search again finds Togo's own passage. Ours: on (docs/experiments.md §2.29: `countries` 1-hop EM rose on three
+   * seeds). Paper: off (its retriever is stateless: the same query always returns the same passages).
+   */
+  freshPassages: boolean;
   /** Tokens the policy may generate in one round. */
   maxTurnTokens: number;
   /** Cap on one observation's tokens. Paper: 500 (sub-word tokens, 8k context). */
@@ -117,6 +124,7 @@ export const PAPER_VALUES = {
   temperature: 1,
   topP: 1,
   maskInformation: true,
+  freshPassages: false,
   reward: 'em',
   /** PPO (train_ppo.sh): n = 1 rollout per question, critic lr 1e-5, value clip 0.5, γ = λ = 1, k1 KL 0.001. */
   ppoGroupSize: 1,
@@ -132,6 +140,7 @@ export function defaultRolloutConfig(): RolloutConfig {
     maxTurns: 2,
     topk: 1,
     bm25K1: 1.2,
+    freshPassages: true,
     maxTurnTokens: 16,
     maxObsTokens: 120,
     temperature: 1,

@@ -13,7 +13,7 @@
 import type { RolloutConfig } from './config';
 import type { Retriever } from './retriever';
 import type { Rng } from './rng';
-import type { RolloutEnv, Trajectory } from './rollout';
+import { searchAfter, type RolloutEnv, type Trajectory } from './rollout';
 import {
   answerType,
   contentWords,
@@ -26,7 +26,7 @@ import {
   wantsName,
 } from './practice-text';
 import { isContentWord, splitPieces } from './text';
-import type { Passage, QAItem } from './types';
+import type { Passage, QAItem, RetrievedDoc } from './types';
 
 /** How often question-format practice follows its hop heuristic (see PracticeBuilder.questionFormat). */
 export const PRACTICE_HOP_FOLLOW = 0.9;
@@ -161,8 +161,9 @@ export class PracticeBuilder {
         const question = `${bRest.trim()}, for the one in: ${aPart}`;
         const q1 = queryOf(contentWords(aPart), this.cfg.maxTurnTokens);
         const q2 = queryOf([...contentWords(bridge), ...contentWords(bRest)], this.cfg.maxTurnTokens);
-        if (!q1 || !retrieves(this.retriever, q1, a.id, this.cfg.topk)) continue;
-        if (!retrieves(this.retriever, q2, b.id, this.cfg.topk)) continue;
+        const docs1 = q1 ? this.search(q1) : [];
+        if (!docs1.some((d) => d.id === a.id)) continue;
+        if (!this.search(q2, docs1).some((d) => d.id === b.id)) continue;
         return { question, searches: [q1, q2], answer, kind: 'chain' };
       }
     }
@@ -189,7 +190,7 @@ export class PracticeBuilder {
     const words = contentWords(q.question);
     const query = queryOf(words, this.cfg.maxTurnTokens);
     if (!query) return null;
-    const docs = this.retriever.search(query, this.cfg.topk);
+    const docs = this.search(query);
     if (!docs.length || this.excluded.has(docs[0].id)) return null;
     const qWords = new Set(words);
     const nameOnly = wantsName(q.question);
@@ -213,10 +214,22 @@ export class PracticeBuilder {
         : !inSentence.filter((b) => !contentWords(b).every((w) => qWords.has(w))).length
           ? sentences(first.doc.text).flatMap((x) => this.names(x))
           : inSentence;
-      const hops = this.secondHops(bridges, rest, qWords, rng, nameOnly);
-      const hop = typed ? hops[0] : (hops.find((h) => h.explains) ?? hops[0]);
+      const hops = this.secondHops(bridges, rest, qWords, rng, nameOnly, docs, first.doc);
+      let hop = typed ? hops[0] : (hops.find((h) => h.explains) ?? hops[0]);
+      // With fresh passages the same search again reads the next passage: the way back from a first passage
+      // that names the question's entity but is about another one ("Lome is the capital of Togo." for "Which
+      // subregion is Togo in?"). It stands in when no bridge's search explains the leftover words.
+      if (!typed && this.cfg.freshPassages && rest.length && !hop?.explains) {
+        const again = this.searchAgain(query, docs, rest, qWords, rng, nameOnly);
+        if (again && (again.explains || !hop)) hop = again;
+      }
       if (hop && rng.next() < (wanted ? PRACTICE_HOP_FOLLOW : 1 - PRACTICE_HOP_FOLLOW))
-        return { question: q.question, searches: [query, hop.query], answer: hop.span, kind: 'question' };
+        return {
+          question: q.question,
+          searches: hop.query === null ? [query] : [query, hop.query],
+          answer: hop.span,
+          kind: 'question',
+        };
     }
     return { question: q.question, searches: [query], answer: first.span, kind: 'question' };
   }
@@ -232,24 +245,38 @@ export class PracticeBuilder {
     qWords: ReadonlySet<string>,
     rng: Rng,
     nameOnly: boolean,
-  ): { query: string; span: string; explains: boolean }[] {
+    seen: readonly Passage[],
+    readFrom: Passage,
+  ): { query: string | null; span: string; explains: boolean }[] {
     const candidates = names.filter((b) => !contentWords(b).every((w) => qWords.has(w)));
     // A hop goes through a name that has a passage of its own, when the sentence has one: a code or a number
     // ("ICAO", "6588") is a name to the reader but leads nowhere.
     const titled = candidates.filter((b) => this.byTitle.has(b.toLowerCase()));
     const bridges = titled.length ? titled : candidates;
-    const out: { query: string; span: string; explains: boolean }[] = [];
+    const out: { query: string | null; span: string; explains: boolean }[] = [];
     for (const bridge of rng.shuffle(bridges).slice(0, 3)) {
       const bridgeWords = contentWords(bridge);
-      const q2 = queryOf([...bridgeWords, ...rest], this.cfg.maxTurnTokens);
-      const docs2 = this.retriever.search(q2, this.cfg.topk);
+      const own = this.byTitle.get(bridge.toLowerCase());
+      // With fresh passages a bridge whose own passage the first search returned beside the one read (top-k > 1) is
+      // read there: searching for it again would only find other passages. The demonstration then answers after
+      // one search.
+      const readAlready =
+        this.cfg.freshPassages &&
+        own !== undefined &&
+        own.id !== readFrom.id &&
+        seen.some((d) => d.id === own.id);
+      const q2 = readAlready ? null : queryOf([...bridgeWords, ...rest], this.cfg.maxTurnTokens);
+      const docs2 = q2 === null ? (own ? [own] : []) : this.search(q2, seen);
       if (!docs2.length || this.excluded.has(docs2[0].id)) continue;
+      // With fresh passages a bridge whose only passage was read already leads to passages about other things
+      // ("funafuti city" after "Funafuti is the capital of Tuvalu." finds Guatemala City): no hop through it.
+      const named = (d: Passage) => `${d.title} ${d.text}`.toLowerCase().includes(bridge.toLowerCase());
+      if (this.cfg.freshPassages && !docs2.some(named)) continue;
       // A leftover word that the bridge's own passage opens with names the bridge, not the answer: "country" in
       // "the capital of the country where Sturup Airport is", when Sweden's passage opens "Sweden is a country …".
       // The other leftover words are read first; only when no sentence explains them is the type word a cue too
       // ("Which subregion is the country with capital Kinshasa in?" is answered by "… is a country in Middle
       // Africa").
-      const own = this.byTitle.get(bridge.toLowerCase());
       const kind = own ? contentWords(sentences(own.text)[0] ?? '').map(stem) : [];
       const cues = rest.filter((w) => !kind.includes(stem(w)));
       const not = new Set([...qWords, ...bridgeWords]);
@@ -262,6 +289,26 @@ export class PracticeBuilder {
       if (read) out.push({ query: q2, span: read.span, explains: rest.length > 0 && read.score > 0 });
     }
     return out;
+  }
+
+  /** The first search again, after the passages it read (fresh passages only), with the answer read there. */
+  private searchAgain(
+    query: string,
+    read: readonly Passage[],
+    cues: readonly string[],
+    qWords: ReadonlySet<string>,
+    rng: Rng,
+    nameOnly: boolean,
+  ): { query: string; span: string; explains: boolean } | null {
+    const docs = this.search(query, read);
+    if (!docs.length || this.excluded.has(docs[0].id)) return null;
+    const r = this.read(docs, cues, qWords, rng, nameOnly);
+    return r && { query, span: r.span, explains: r.score > 0 };
+  }
+
+  /** A demonstration's search: the top-k passages after those it has read (RolloutConfig.freshPassages). */
+  private search(query: string, read: readonly Passage[] = []): RetrievedDoc[] {
+    return searchAfter(this.retriever, this.cfg, query, read);
   }
 
   /** Rarity weight of a word (BM25's idf over passage texts), for the reader's overlap scores. */
@@ -374,11 +421,14 @@ export function renderDemo(env: RolloutEnv, demo: Demo): Trajectory | null {
     }
   };
   if (env.cfg.mode === 'search') {
+    const read: RetrievedDoc[] = [];
     for (const q of demo.searches.slice(0, env.cfg.maxTurns)) {
       const search = tok.encode(`<search> ${q} </search>`);
       if (search.length > env.cfg.maxTurnTokens) return null;
       push(search, 1);
-      push(env.informationTokens(env.retriever!.search(q, env.cfg.topk)), 0);
+      const docs = env.retrieve(q, read);
+      read.push(...docs);
+      push(env.informationTokens(docs), 0);
     }
   }
   const answer = tok.encode(`<answer> ${demo.answer} </answer>`);

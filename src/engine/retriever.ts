@@ -144,8 +144,11 @@ export class Retriever {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
-  /** Top-k passages by BM25, score descending, ties in corpus order. [] for an empty / stopword-only query. */
-  search(query: string, topk: number): RetrievedDoc[] {
+  /**
+   * Top-k passages by BM25, score descending, ties in corpus order. [] for an empty / stopword-only query.
+   * Passages whose id is in `skip` are passed over (RolloutConfig.freshPassages: those a rollout has read).
+   */
+  search(query: string, topk: number, skip?: ReadonlySet<string>): RetrievedDoc[] {
     topk = Math.floor(topk);
     if (!(topk > 0) || this.passages.length === 0) return [];
     const terms = this.queryTerms(query).filter((t) => this.df.has(t));
@@ -188,7 +191,7 @@ export class Retriever {
     if (k === 0) return [];
     const top: { i: number; s: number }[] = [];
     for (let i = 0; i < stamp.length; i++) {
-      if (stamp[i] !== epoch) continue;
+      if (stamp[i] !== epoch || skip?.has(this.passages[i].id)) continue;
       const s = acc[i];
       if (top.length === k && s <= top[k - 1].s) continue;
       let pos = top.length === k ? k - 1 : top.length;

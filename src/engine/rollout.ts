@@ -85,6 +85,20 @@ export function parseAction(text: string): { kind: 'search' | 'answer'; content:
   return m ? { kind: m[1] as 'search' | 'answer', content: m[2].trim() } : null;
 }
 
+/**
+ * A search's top-k passages after the passages in `read` (those its rollout or demonstration has read so far):
+ * with `freshPassages` they are passed over, else the search is stateless, as the paper's.
+ */
+export function searchAfter(
+  retriever: Retriever,
+  cfg: Pick<RolloutConfig, 'topk' | 'freshPassages'>,
+  query: string,
+  read: readonly { id: string }[],
+): RetrievedDoc[] {
+  const skip = cfg.freshPassages && read.length ? new Set(read.map((d) => d.id)) : undefined;
+  return retriever.search(query, cfg.topk, skip);
+}
+
 interface RowState {
   traj: Trajectory;
   /** Index in ids where the current round's generation began. */
@@ -274,7 +288,10 @@ export class RolloutEnv {
         r.done = true;
         return [];
       }
-      const docs = this.retriever!.search(action.content, cfg.topk);
+      const docs = this.retrieve(
+        action.content,
+        t.searches.flatMap((s) => s.docs),
+      );
       t.searches.push({ query: action.content, docs, executed: true, at: t.ids.length - 1 });
       t.validSearches += 1;
       obs = this.informationTokens(docs);
@@ -296,6 +313,14 @@ export class RolloutEnv {
     r.roundStart = t.ids.length;
     r.block = 'text';
     return obs;
+  }
+
+  /**
+   * A search action's passages: the retriever's top-k, passing over the passages in `read` (what the rollout has
+   * read so far) when RolloutConfig.freshPassages is on.
+   */
+  retrieve(query: string, read: readonly { id: string }[]): RetrievedDoc[] {
+    return searchAfter(this.retriever!, this.cfg, query, read);
   }
 
   /** <information> Doc 1(Title: …) … </information>, capped at maxObsTokens with the closing tag kept. */

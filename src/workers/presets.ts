@@ -73,6 +73,7 @@ export const PRESETS = {
       clipEps: PAPER_VALUES.clipEps,
       entropyCoef: PAPER_VALUES.entropyCoef,
       maskInformation: PAPER_VALUES.maskInformation,
+      freshPassages: PAPER_VALUES.freshPassages,
       reward: PAPER_VALUES.reward,
       promptStyle: 'paper',
     },
@@ -132,6 +133,7 @@ export function runConfigFor(s: BrowserSettings): RunConfig {
   cfg.rollout.promptStyle = s.promptStyle;
   cfg.rollout.topk = s.topk;
   cfg.rollout.bm25K1 = s.bm25K1;
+  cfg.rollout.freshPassages = s.freshPassages;
   cfg.rollout.maxTurns = s.maxTurns;
   cfg.rollout.temperature = s.temperature;
   cfg.grpo.groupSize = s.groupSize;

@@ -40,6 +40,8 @@ export interface BrowserSettings {
   topk: number;
   /** BM25 term saturation k1 of the search engine. */
   bm25K1: number;
+  /** A search passes over the passages its rollout has read. */
+  freshPassages: boolean;
   maxTurns: number;
   temperature: number;
   lr: number;
@@ -111,7 +113,7 @@ export interface ChoiceSpec extends SpecBase {
 }
 export interface BoolSpec extends SpecBase {
   kind: 'bool';
-  key: 'maskInformation';
+  key: 'maskInformation' | 'freshPassages';
 }
 export type SettingSpec = NumberSpec | ChoiceSpec | BoolSpec;
 
@@ -180,6 +182,14 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
     10,
     "the search engine's term saturation: lower counts a passage's repeats of one query word for less",
   ),
+  {
+    kind: 'bool',
+    key: 'freshPassages',
+    label: 'fresh passages',
+    group: 'rollout',
+    help: 'a search skips the passages its rollout has already read, so searching again reads the next one (the paper: off, the same query always finds the same passages)',
+    paper: PAPER_VALUES.freshPassages,
+  },
   real(
     'temperature',
     'temperature',
@@ -327,6 +337,7 @@ export function engineDefaults(): BrowserSettings {
     questionsPerStep: cfg.grpo.questionsPerStep,
     topk: cfg.rollout.topk,
     bm25K1: cfg.rollout.bm25K1,
+    freshPassages: cfg.rollout.freshPassages,
     maxTurns: cfg.rollout.maxTurns,
     temperature: cfg.rollout.temperature,
     lr: cfg.grpo.lr,
@@ -350,10 +361,10 @@ const BM25_K1_BEFORE_SETTING = 1.2;
 
 /**
  * Settings saved before a setting existed (an older saved run or run file), completed with the engine's defaults,
- * except BM25 k1, which such a run searched with at its value of the time.
+ * except BM25 k1 and fresh passages, which such a run searched with as the engine did then (k1 1.2, stateless).
  */
 export function completeSettings(s: Partial<BrowserSettings>): BrowserSettings {
-  return { ...engineDefaults(), bm25K1: BM25_K1_BEFORE_SETTING, ...s };
+  return { ...engineDefaults(), bm25K1: BM25_K1_BEFORE_SETTING, freshPassages: false, ...s };
 }
 
 function numberError(spec: NumberSpec, v: number): string | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRolloutConfig } from '../../src/engine/config';
+import { defaultRolloutConfig, type RolloutConfig } from '../../src/engine/config';
 import { PracticeBuilder } from '../../src/engine/practice';
 import { answerType, distance, wantsName } from '../../src/engine/practice-text';
 import { splitPieces } from '../../src/engine/text';
@@ -19,10 +19,12 @@ function rate(
   corpus: Passage[],
   question: string,
   f: (d: { searches: string[]; answer: string }) => boolean,
+  // Three passages per search (the paper's top-k), each search stateless (the paper's): most cases are about reading
+  // among several retrieved passages and searching again through a bridge.
+  rollout: Partial<RolloutConfig> = { topk: 3, freshPassages: false },
 ) {
   const q: QAItem = { id: 'q', question, golden_answers: [] };
-  // Three passages per search (the paper's top-k): these cases are about reading among several retrieved passages.
-  const cfg = { ...defaultRolloutConfig(), topk: 3 };
+  const cfg = { ...defaultRolloutConfig(), ...rollout };
   const builder = new PracticeBuilder(corpus, [q], new Retriever(corpus), cfg);
   const rng = new Rng(4);
   let n = 0;
@@ -187,6 +189,21 @@ describe('question-format practice reader', () => {
     expect(rate(airports, q, (d) => /esms|malmoe/.test(d.searches.slice(1).join(' ')))).toBe(0);
   });
 
+  it('with fresh passages, reads a bridge whose passage the first search returned without searching again', () => {
+    // Top-3 already returns Sweden's passage beside the airport's: a second search could only find other passages.
+    const q = 'What is the capital of the country where Sturup Airport is?';
+    expect(new Retriever(airports).search('capital country sturup airport', 3).map((d) => d.title)).toContain(
+      'Sweden',
+    );
+    const fresh = { topk: 3, freshPassages: true };
+    expect(
+      rate(airports, q, (d) => d.searches.length === 1 && d.answer === 'Stockholm', fresh),
+    ).toBeGreaterThan(0.5);
+    expect(rate(airports, q, (d) => d.searches.length === 2 && /^sweden /.test(d.searches[1]), fresh)).toBe(
+      0,
+    );
+  });
+
   it("reads past the word that names the bridge's kind, unless nothing else is explained", () => {
     // "country" names Sweden ("Sweden is a country …"): the answer is read for "capital".
     const capital = 'What is the capital of the country where Sturup Airport is?';
@@ -194,6 +211,27 @@ describe('question-format practice reader', () => {
     // No sentence says "region": "country" is the cue that finds "… a country in Northern Europe".
     const region = 'Which region is the country where Sturup Airport is in?';
     expect(rate(airports, region, (d) => d.answer === 'Northern Europe')).toBeGreaterThan(0.6);
+  });
+
+  it('with fresh passages, searches again when the first passage is about another entity', () => {
+    const togoText =
+      'Togo, officially the Togolese Republic, is a country in Western Africa. The official language is French. ' +
+      'Its currency is the West African CFA franc. It borders Benin, Burkina Faso and Ghana.';
+    const togo = [
+      passage('t', 'Togo', togoText),
+      passage('l', 'Lome', 'Lome is the capital of Togo.'),
+      ...fillers,
+    ];
+    const q = 'Which subregion is Togo in?';
+    // One passage per search: the short capital passage ranks above the country's own.
+    expect(new Retriever(togo).search('subregion togo', 1)[0].title).toBe('Lome');
+    const again = (d: { searches: string[] }) => d.searches.length === 2 && d.searches[1] === d.searches[0];
+    const fromTogo = (d: { answer: string }) => togoText.includes(d.answer);
+    expect(rate(togo, q, again, { topk: 1, freshPassages: true })).toBeGreaterThan(0.6);
+    expect(rate(togo, q, fromTogo, { topk: 1, freshPassages: true })).toBeGreaterThan(0.3);
+    // Without them the same search would read the same passage: the Togo passage is never reached.
+    expect(rate(togo, q, again, { topk: 1, freshPassages: false })).toBe(0);
+    expect(rate(togo, q, fromTogo, { topk: 1, freshPassages: false })).toBe(0);
   });
 
   it('answers a who / where question with a name, not an ordinary word of the sentence', () => {

@@ -93,6 +93,18 @@ describe('Retriever', () => {
     ).toEqual(['p1', 'p2']);
   });
 
+  it('passes over the passages in skip, keeping the ranking of the rest', () => {
+    const r = new Retriever(CORPUS);
+    expect(r.search('capital france', 3).map((d) => d.id)).toEqual(['p2', 'p0', 'p1']);
+    expect(r.search('capital france', 3, new Set(['p2'])).map((d) => d.id)).toEqual(['p0', 'p1', 'p3']);
+    expect(r.search('capital france', 1, new Set(['p2', 'p0'])).map((d) => d.id)).toEqual(['p1']);
+    expect(r.search('lyon', 3, new Set(['p3']))).toEqual([]);
+    // Scores do not change with what is skipped.
+    expect(r.search('capital france', 2, new Set(['p2']))[0].score).toBe(
+      r.search('capital france', 2)[1].score,
+    );
+  });
+
   it('ranks the passage whose title words the query repeats first', () => {
     const r = new Retriever([
       passage(

@@ -74,6 +74,20 @@ describe('rollout loop', () => {
     expect(t.answered).toBe(false);
   });
 
+  it('with fresh passages, the same search again reads the next passage; without, the same one', async () => {
+    const search = ['<search>', 'zorvak', 'lint', '</search>'];
+    const script = [...search, ...search, '<answer>', 'telmar', '</answer>'];
+    const ids = async (freshPassages: boolean) => {
+      const env = new RolloutEnv(scriptedPolicy([script]), tokenizer, retriever, cfg({ freshPassages }));
+      const [t] = await env.run([items[0]], new Rng(1));
+      expect(t.validSearches).toBe(2);
+      return t.searches.map((s) => s.docs.map((d) => d.id));
+    };
+    // "zorvak lint" ranks the passage titled with it first, then Brimcorp's, which names him.
+    expect(await ids(false)).toEqual([['0'], ['0']]);
+    expect(await ids(true)).toEqual([['0'], ['2']]);
+  });
+
   it('stops at the first </answer> even in a batch with different lengths', async () => {
     const env = new RolloutEnv(
       scriptedPolicy([

@@ -22,6 +22,14 @@ describe('--temperature', () => {
   });
 });
 
+describe('--fresh-passages', () => {
+  it("defaults to the engine's value; --no-fresh-passages makes every search stateless, as the paper's", () => {
+    expect(pipelineOptions(base, 'train', false)!.freshPassages).toBe(defaultRolloutConfig().freshPassages);
+    expect(pipelineOptions([...base, '--no-fresh-passages'], 'train', false)!.freshPassages).toBe(false);
+    expect(pipelineOptions([...base, '--fresh-passages'], 'train', false)!.freshPassages).toBe(true);
+  });
+});
+
 describe('--bm25-k1', () => {
   it("defaults to the engine's value, takes any k1 ≥ 0, and rejects a negative one", () => {
     expect(pipelineOptions(base, 'train', false)!.bm25K1).toBe(defaultRolloutConfig().bm25K1);

@@ -98,8 +98,19 @@ describe('settings: defaults, validation, presets', () => {
       klCoef: 0.5,
       reward: 'f1' as const,
     };
-    const cfg = runConfigFor({ ...s, maskInformation: false, groupSize: 1, questionsPerStep: 1 });
-    expect(cfg.rollout).toMatchObject({ mode: 'rag', topk: 5, bm25K1: 0.5 });
+    const cfg = runConfigFor({
+      ...s,
+      maskInformation: false,
+      freshPassages: !engineDefaults().freshPassages,
+      groupSize: 1,
+      questionsPerStep: 1,
+    });
+    expect(cfg.rollout).toMatchObject({
+      mode: 'rag',
+      topk: 5,
+      bm25K1: 0.5,
+      freshPassages: !engineDefaults().freshPassages,
+    });
     expect(cfg.grpo).toMatchObject({
       lr: 0.01,
       klCoef: 0.5,
@@ -111,10 +122,12 @@ describe('settings: defaults, validation, presets', () => {
 });
 
 describe('completeSettings (a saved run from before a setting existed)', () => {
-  it("fills missing settings with the engine's defaults, but BM25 k1 with the 1.2 such runs searched with", () => {
-    const { bm25K1: _k1, evalQuestions: _n, ...old } = { ...engineDefaults(), seed: 9 };
+  it("fills missing settings with the engine's defaults, but the search engine as such runs searched", () => {
+    const { bm25K1: _k1, evalQuestions: _n, freshPassages: _f, ...old } = { ...engineDefaults(), seed: 9 };
     const done = completeSettings(old);
-    expect(done).toEqual({ ...engineDefaults(), seed: 9, bm25K1: 1.2 });
+    // BM25 k1 1.2, and every search stateless (fresh passages came later).
+    expect(done).toEqual({ ...engineDefaults(), seed: 9, bm25K1: 1.2, freshPassages: false });
     expect(completeSettings({ ...old, bm25K1: 0.4 }).bm25K1).toBe(0.4);
+    expect(completeSettings({ ...old, freshPassages: true }).freshPassages).toBe(true);
   });
 });
