@@ -34,8 +34,9 @@ export interface RolloutConfig {
   /**
    * A search returns the best passages that its rollout has not read yet, so searching again after a passage that
    * did not answer reads the next one: "subregion togo" first finds "Lome is the capital of Togo.", and the same
-   * search again finds Togo's own passage. Ours: on (docs/experiments.md §2.29: `countries` 1-hop EM rose on three
-   * seeds). Paper: off (its retriever is stateless: the same query always returns the same passages).
+   * search again finds Togo's own passage. Ours: on (docs/experiments.md §2.29: over three seeds `countries` rose
+   * from 0.788 to 0.820 held-out EM, `world` stayed at 0.63). Paper: off (its retriever is stateless: the same query
+   * always returns the same passages).
    */
   freshPassages: boolean;
   /** Tokens the policy may generate in one round. */
