@@ -11,6 +11,7 @@ import { estimateBase, estimateRl, type Timing } from './bench-learn-estimate';
 import { corpusFiles, type BenchOptions, type Files } from './bench-learn-options';
 import {
   emByHopSplit,
+  meanByHops,
   METHODS,
   type CellResult,
   type CurveName,
@@ -150,8 +151,13 @@ function readJsonl(file: string): Record<string, unknown>[] {
 
 /** A cell's result from a finished run folder. */
 export function cellFrom(job: Job, method: MethodSpec, summary: Summary): CellResult {
-  const preds = readJsonl(path.join(job.dir, 'predictions.jsonl')) as { em: number; hops?: number }[];
+  const preds = readJsonl(path.join(job.dir, 'predictions.jsonl')) as {
+    em: number;
+    hops?: number;
+    searches?: number;
+  }[];
   const split = emByHopSplit(preds);
+  const searches = meanByHops(preds, (p) => p.searches ?? 0);
   const cell: CellResult = {
     corpus: job.corpus,
     seed: job.seed,
@@ -161,6 +167,8 @@ export function cellFrom(job: Job, method: MethodSpec, summary: Summary): CellRe
     emMulti: split.multi,
     f1: summary.f1,
     searchesPerQuestion: summary.searches_per_question,
+    searchesSingle: searches.single,
+    searchesMulti: searches.multi,
     steps: summary.steps,
     seconds: summary.seconds,
   };

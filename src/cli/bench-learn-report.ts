@@ -85,6 +85,9 @@ export interface CellResult {
   emMulti: number | null;
   f1: number;
   searchesPerQuestion: number;
+  /** Searches per single-hop and per multi-hop question (null: none; absent in records written before them). */
+  searchesSingle?: number | null;
+  searchesMulti?: number | null;
   /** RL steps run (0 for base-policy methods). */
   steps: number;
   seconds: number;
@@ -125,6 +128,9 @@ export interface SummaryRow {
    */
   avgEm: Stat;
   avgSearches: Stat;
+  /** The same, for single-hop and multi-hop questions (over the seeds whose cells have them). */
+  avgSearchesSingle: Stat;
+  avgSearchesMulti: Stat;
   /** The seeds with a cell, per corpus. */
   seeds: Record<string, number[]>;
 }
@@ -151,8 +157,11 @@ export function summarize(cells: readonly CellResult[], corpora: readonly string
     const seedsOf = (corpus: string) =>
       [...new Set(mine.filter((c) => c.corpus === corpus).map((c) => c.seed))].sort((a, b) => a - b);
     const seeds = seedsOf(corpora[0] ?? '').filter((s) => corpora.every((x) => seedsOf(x).includes(s)));
-    const perSeed = (f: (c: CellResult) => number) =>
-      seeds.map((s) => meanStd(mine.filter((c) => c.seed === s).map(f)).mean);
+    const perSeed = (f: (c: CellResult) => number | null | undefined) =>
+      seeds
+        .map((s) => mine.filter((c) => c.seed === s).map(f))
+        .filter((xs) => xs.every((x): x is number => typeof x === 'number' && Number.isFinite(x)))
+        .map((xs) => meanStd(xs as number[]).mean);
     rows.push({
       method: m.id,
       label: m.label,
@@ -160,6 +169,8 @@ export function summarize(cells: readonly CellResult[], corpora: readonly string
       byCorpus,
       avgEm: meanStd(perSeed((c) => c.em)),
       avgSearches: meanStd(perSeed((c) => c.searchesPerQuestion)),
+      avgSearchesSingle: meanStd(perSeed((c) => c.searchesSingle)),
+      avgSearchesMulti: meanStd(perSeed((c) => c.searchesMulti)),
       seeds: Object.fromEntries(corpora.map((x) => [x, seedsOf(x)])),
     });
   }
@@ -203,7 +214,7 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
     'Method',
     ...c.flatMap((x) => [`${x} single-hop`, `${x} multi-hop`, `${x} all`]),
     'Avg. EM',
-    'Searches / question',
+    'Searches / question (single-hop / multi-hop)',
     `Seeds (${c.join(' / ')})`,
   ];
   const lines: string[] = [
@@ -227,7 +238,8 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
     'Direct and RAG evaluate the base policy without RL (as in the paper, where they are prompting baselines); the',
     'other rows are RL runs from the same base policy per corpus and seed (R1 from a base practised without',
     'search). Avg. EM: per seed the mean of the corpora, then mean ± std over the seeds run on every corpus.',
-    'Searches / question: greedy evaluation, averaged over corpora. Seeds: the seeds each cell has, per corpus.',
+    'Searches / question: greedy evaluation, averaged over corpora, overall and (where recorded) for single-hop /',
+    'multi-hop questions. Seeds: the seeds each cell has, per corpus.',
   ];
   for (const section of ['main', 'group', 'topk'] as const) {
     const rs = rows.filter((r) => r.section === section);
@@ -245,7 +257,11 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
         return [fmt(s?.single), fmt(s?.multi), fmt(s?.em)];
       });
       const seeds = c.map((x) => r.seeds[x]?.join(',') || '–').join(' / ');
-      lines.push(`| ${[r.label, ...cells, fmt(r.avgEm), fmt(r.avgSearches, 2), seeds].join(' | ')} |`);
+      const split = r.avgSearchesSingle.n
+        ? ` (${r.avgSearchesSingle.mean.toFixed(2)} / ${r.avgSearchesMulti.mean.toFixed(2)})`
+        : '';
+      const searches = `${fmt(r.avgSearches, 2)}${split}`;
+      lines.push(`| ${[r.label, ...cells, fmt(r.avgEm), searches, seeds].join(' | ')} |`);
     }
   }
   lines.push(
@@ -409,9 +425,17 @@ export function emByHopSplit(preds: readonly { em: number; hops?: number | null 
   single: number | null;
   multi: number | null;
 } {
+  return meanByHops(preds, (p) => p.em);
+}
+
+/** Mean of `f` over single-hop (hops 1) and multi-hop (hops ≥ 2) predictions; null where there are none. */
+export function meanByHops<P extends { hops?: number | null }>(
+  preds: readonly P[],
+  f: (p: P) => number,
+): { single: number | null; multi: number | null } {
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   return {
-    single: mean(preds.filter((p) => p.hops === 1).map((p) => p.em)),
-    multi: mean(preds.filter((p) => (p.hops ?? 0) >= 2).map((p) => p.em)),
+    single: mean(preds.filter((p) => p.hops === 1).map(f)),
+    multi: mean(preds.filter((p) => (p.hops ?? 0) >= 2).map(f)),
   };
 }

@@ -4,6 +4,7 @@ import {
   emByHopSplit,
   fmt,
   lineChartSvg,
+  meanByHops,
   meanCurve,
   meanStd,
   methodById,
@@ -57,6 +58,41 @@ describe('bench:learn aggregation', () => {
       ]),
     ).toEqual({ single: 0.5, multi: 0.5 });
     expect(emByHopSplit([{ em: 1, hops: 1 }]).multi).toBeNull();
+  });
+
+  it('splits searches per question by hops, and shows the split where every corpus of a seed has it', () => {
+    const preds = [
+      { hops: 1, searches: 1 },
+      { hops: 1, searches: 2 },
+      { hops: 2, searches: 2 },
+    ];
+    expect(meanByHops(preds, (p) => p.searches)).toEqual({ single: 1.5, multi: 2 });
+    const split = { searchesSingle: 1.1, searchesMulti: 1.9 };
+    const cells = [
+      cell('world', 1, 'grpo', 0.4, split),
+      cell('countries', 1, 'grpo', 0.2, { searchesSingle: 1.3, searchesMulti: 2.1 }),
+      cell('world', 1, 'direct', 0.1),
+      cell('countries', 1, 'direct', 0.1),
+    ];
+    const rows = summarize(cells, ['world', 'countries']);
+    expect(rows[1].avgSearchesSingle.mean).toBeCloseTo(1.2, 12);
+    expect(rows[1].avgSearchesMulti.mean).toBeCloseTo(2.0, 12);
+    // Records written before the split have none: no split is shown for them.
+    expect(rows[0].avgSearchesSingle.n).toBe(0);
+    const md = renderMarkdown(rows, {
+      created: 'now',
+      corpora: ['world', 'countries'],
+      seeds: [1],
+      steps: 3,
+      baseSteps: 3,
+      backend: 'cpu',
+      command: 'x',
+      seconds: 1,
+      runSeconds: 1,
+      plots: {},
+    });
+    expect(md).toContain('| 1.10 (1.20 / 2.00) |');
+    expect(md).toMatch(/\| Direct \(base policy\) [^\n]*\| 1\.10 \|/);
   });
 
   it('aggregates per method and corpus, in table order, with the per-seed average over corpora', () => {
@@ -117,7 +153,7 @@ describe('bench:learn Markdown', () => {
     // Runs reused from an earlier invocation still count in the time the table cost.
     expect(md).toContain('the runs took 50.0 min in all (this invocation 1.5 min)');
     expect(md).toContain(
-      '| Method | world single-hop | world multi-hop | world all | Avg. EM | Searches / question | Seeds (world) |',
+      '| Method | world single-hop | world multi-hop | world all | Avg. EM | Searches / question (single-hop / multi-hop) | Seeds (world) |',
     );
     expect(md).toContain(
       '| Search-R1 GRPO | 0.600 ± 0.141 | 0.400 ± 0.141 | 0.500 ± 0.141 | 0.500 ± 0.141 | 1.15 ± 0.07 | 1,2 |',
