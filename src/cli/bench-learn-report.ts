@@ -199,6 +199,8 @@ export interface ReportMeta {
   plots: Record<string, string[]>;
   /** Jobs (base policies and RL runs) finished and planned, when the table is still partial. */
   progress?: { done: number; planned: number };
+  /** Markdown lines after the paper's figures (bench-learn-findings.ts). */
+  findings?: string[];
 }
 
 const SECTION_TITLE: Record<Section, string> = {
@@ -271,6 +273,7 @@ export function renderMarkdown(rows: readonly SummaryRow[], meta: ReportMeta): s
     'Direct 0.181 · RAG 0.304 · R1 without search 0.276 · Search-R1 0.431 · without the retrieved-token mask 0.343.',
     'Top-3 passages beat 1 and 5; GRPO group size 1 beat 3 and 5 in the final score, larger groups learn faster.',
   );
+  if (meta.findings?.length) lines.push('', ...meta.findings);
   const plotCorpora = Object.keys(meta.plots).filter((k) => meta.plots[k].length);
   if (plotCorpora.length) {
     lines.push('', '## Training curves (mean over seeds, moving average)', '');

@@ -22,7 +22,8 @@ import { calibrate, hm, seconds, type Timing } from './bench-learn-estimate';
 import { codeFingerprint } from './bench-learn-ledger';
 import { lookup, plan, runJob, type Job, type JobContext } from './bench-learn-jobs';
 import { corpusFiles, parseOptions, type BenchOptions } from './bench-learn-options';
-import { curvePlots, renderMarkdown, summarize, type CellResult } from './bench-learn-report';
+import { curveMoves, findings, renderFindings } from './bench-learn-findings';
+import { curvePlots, METHODS, renderMarkdown, summarize, type CellResult } from './bench-learn-report';
 import { runMain } from './common';
 import { nodeBackend, reexecForWebGPU } from './node-backend';
 import type { Summary } from './pipeline';
@@ -48,6 +49,7 @@ function writeResults(
     }
   }
   const rows = summarize(cells, o.corpora);
+  const rlMethods = METHODS.filter((m) => m.rl).map((m) => m.id);
   const created = new Date().toISOString();
   const md = renderMarkdown(rows, {
     created,
@@ -61,6 +63,7 @@ function writeResults(
     runSeconds: meta.runSeconds,
     plots,
     progress: meta.progress,
+    findings: renderFindings(cells, o.corpora, rlMethods),
   });
   fs.writeFileSync(path.join(o.out, 'learn.md'), md);
   const json = {
@@ -79,6 +82,8 @@ function writeResults(
     },
     calibration: meta.timing,
     summary: rows,
+    findings: findings(cells, o.corpora),
+    curveMoves: curveMoves(cells, o.corpora, rlMethods),
     cells,
   };
   fs.writeFileSync(path.join(o.out, 'learn.json'), JSON.stringify(json, null, 1) + '\n');
