@@ -15,6 +15,8 @@ import {
 
 type Split = 'em' | 'emSingle' | 'emMulti';
 
+const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+
 export interface Finding {
   /** What the paper reports, and which difference reads it here. */
   claim: string;
@@ -33,13 +35,12 @@ export function pairedDiff(
   b: string,
   value: (c: CellResult) => number | null | undefined,
 ): Stat {
-  const ok = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
   const diffs: number[] = [];
   for (const ca of cells.filter((c) => c.corpus === corpus && c.method === a)) {
     const cb = cells.find((c) => c.corpus === corpus && c.method === b && c.seed === ca.seed);
     const va = value(ca);
     const vb = cb ? value(cb) : null;
-    if (ok(va) && ok(vb)) diffs.push(va - vb);
+    if (finite(va) && finite(vb)) diffs.push(va - vb);
   }
   return meanStd(diffs);
 }
@@ -52,7 +53,7 @@ export function perSeed(
   value: (c: CellResult) => number | null | undefined,
 ): Stat {
   const xs = cells.filter((c) => c.corpus === corpus && c.method === method).map(value);
-  return meanStd(xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)));
+  return meanStd(xs.filter(finite));
 }
 
 /**
@@ -161,9 +162,10 @@ export function fmtDiff(s: Stat): string {
   return `${sign}${Math.abs(s.mean).toFixed(3)}${s.n > 1 ? ` ± ${s.std.toFixed(3)}` : ''} (${s.n})`;
 }
 
-/** The findings and the curve moves as Markdown lines (none when the cells have neither). */
+/** `findings` and `curveMoves` as Markdown lines (none when both lists are empty). */
 export function renderFindings(
-  cells: readonly CellResult[],
+  fs: readonly Finding[],
+  moves: readonly CurveMove[],
   corpora: readonly string[],
   order: readonly string[],
 ): string[] {
@@ -173,7 +175,6 @@ export function renderFindings(
     `|${head.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ];
-  const fs = findings(cells, corpora);
   if (fs.length) {
     lines.push(
       '## The paper’s findings, measured here',
@@ -188,7 +189,6 @@ export function renderFindings(
       ),
     );
   }
-  const moves = curveMoves(cells, corpora, order);
   if (moves.length) {
     const rows: string[][] = [];
     for (const method of order) {

@@ -50,6 +50,8 @@ function writeResults(
   }
   const rows = summarize(cells, o.corpora);
   const rlMethods = METHODS.filter((m) => m.rl).map((m) => m.id);
+  const found = findings(cells, o.corpora);
+  const moves = curveMoves(cells, o.corpora, rlMethods);
   const created = new Date().toISOString();
   const md = renderMarkdown(rows, {
     created,
@@ -63,7 +65,7 @@ function writeResults(
     runSeconds: meta.runSeconds,
     plots,
     progress: meta.progress,
-    findings: renderFindings(cells, o.corpora, rlMethods),
+    findings: renderFindings(found, moves, o.corpora, rlMethods),
   });
   fs.writeFileSync(path.join(o.out, 'learn.md'), md);
   const json = {
@@ -82,8 +84,8 @@ function writeResults(
     },
     calibration: meta.timing,
     summary: rows,
-    findings: findings(cells, o.corpora),
-    curveMoves: curveMoves(cells, o.corpora, rlMethods),
+    findings: found,
+    curveMoves: moves,
     cells,
   };
   fs.writeFileSync(path.join(o.out, 'learn.json'), JSON.stringify(json, null, 1) + '\n');

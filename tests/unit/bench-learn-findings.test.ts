@@ -119,13 +119,13 @@ describe('bench:learn findings', () => {
     expect(moves[0].start).toBeCloseTo(0.2, 12);
     expect(moves[0].low).toBeCloseTo(0.05, 12);
     expect(moves[0].end).toBeCloseTo(0.6, 12);
-    const md = renderFindings(cells, ['world'], ['grpo']).join('\n');
+    const md = renderFindings(findings(cells, ['world']), moves, ['world'], ['grpo']).join('\n');
     expect(md).toContain(
       '| Search-R1 beats R1: Search-R1 GRPO − R1 (GRPO, no search), multi-hop EM | +0.450 ± 0.071 (2) |',
     );
     expect(md).toContain(
       '| Search-R1 GRPO | world | 0.20 → 0.05 → 0.60 | 40.0 → 30.0 → 50.0 | 1.00 → 1.00 → 2.00 | 2 |',
     );
-    expect(renderFindings([], ['world'], ['grpo'])).toEqual([]);
+    expect(renderFindings([], [], ['world'], ['grpo'])).toEqual([]);
   });
 });
