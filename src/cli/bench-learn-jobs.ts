@@ -1,5 +1,6 @@
 /**
- * bench:learn's jobs: the plan (per corpus and seed, one base policy per prompt mode, then the RL runs from it,
+ * bench:learn's jobs: the plan (per corpus and seed, one base policy per prompt mode and top-k, then the RL runs
+ * from it,
  * ordered so that an interrupted benchmark has its headline rows first),
  * each job's pipeline options, running a job in-process (pipeline.ts) or reusing its finished folder under --work
  * when nothing that shapes its result changed, and a finished job's result cells.
@@ -21,12 +22,18 @@ import { ledgerKey, readRecord, recordPath, writeRecord, type LedgerRecord } fro
 import { defaultThreads } from './peer';
 import { runPipeline, type PipelineOptions, type Summary } from './pipeline';
 
-/** The pipeline options of one run; `base` = build and save the base policy of this mode only. */
+/** Passages per search that method `m` reads (the default unless it sets its own). */
+export const topkOf = (m: MethodSpec): number => m.topk ?? defaultRunConfig().rollout.topk;
+
+/**
+ * The pipeline options of one run; `base` = build and save the base policy of this mode only, practised with
+ * `topk` passages per search (so a top-k run starts from a reader that saw as many).
+ */
 function runOptions(
   o: BenchOptions,
   files: Files,
   seed: number,
-  m: MethodSpec | { mode: Mode; base: true },
+  m: MethodSpec | { mode: Mode; topk: number; base: true },
   out: string,
   init?: string,
 ): PipelineOptions {
@@ -43,7 +50,7 @@ function runOptions(
     backend: o.backend,
     mask: isBase || m.mask !== false,
     reward: d.grpo.reward,
-    topk: (!isBase && m.topk) || d.rollout.topk,
+    topk: isBase ? m.topk : topkOf(m),
     bm25K1: d.rollout.bm25K1,
     freshPassages: d.rollout.freshPassages,
     maxTurns: d.rollout.maxTurns,
@@ -68,6 +75,8 @@ export interface Job {
   /** A base policy to build (and, for Direct / RAG, the method it answers), or an RL run from a base. */
   kind: 'base' | 'rl';
   mode: Mode;
+  /** Passages per search: a base practises with it, and an RL run starts from the base with the same. */
+  topk: number;
   method?: MethodSpec;
   /** Methods answered by this base's own evaluation. */
   answers: MethodSpec[];
@@ -87,6 +96,9 @@ function runRank(id: string): number {
   return i >= 0 ? i : RUN_FIRST.length + METHODS.findIndex((m) => m.id === id);
 }
 
+/** Whether a base of this mode and top-k serves method `m` (answers it, or starts its RL run). */
+const serves = (j: { mode: Mode; topk: number }, m: MethodSpec) => m.mode === j.mode && topkOf(m) === j.topk;
+
 /**
  * Every job, in run order (by method as RUN_FIRST says, then corpus, then seed; a base policy runs just before the
  * first job that needs it); each with its estimate in seconds when there is a calibration.
@@ -95,9 +107,7 @@ export function plan(o: BenchOptions, t: Timing | null): Job[] {
   const jobs = planByCorpus(o, t);
   const rank = (j: Job) =>
     Math.min(
-      ...(j.kind === 'rl' ? [j.method!] : o.methods.filter((m) => m.mode === j.mode)).map((m) =>
-        runRank(m.id),
-      ),
+      ...(j.kind === 'rl' ? [j.method!] : o.methods.filter((m) => serves(j, m))).map((m) => runRank(m.id)),
     );
   // Array.prototype.sort is stable: within a rank, corpus and seed order stay, and a base stays before its runs.
   return jobs
@@ -111,23 +121,25 @@ function planByCorpus(o: BenchOptions, t: Timing | null): Job[] {
   for (const corpus of o.corpora) {
     for (const seed of o.seeds) {
       const root = path.join(o.work, corpus, `seed${seed}`);
-      const modes = [...new Set(o.methods.map((m) => m.mode))];
-      for (const mode of modes) {
+      // One base per mode and top-k, in the order methods first need them.
+      const keys = [...new Set(o.methods.map((m) => `${m.mode} ${topkOf(m)}`))];
+      for (const key of keys) {
+        const b = { mode: key.split(' ')[0] as Mode, topk: Number(key.split(' ')[1]) };
         jobs.push({
           corpus,
           seed,
           kind: 'base',
-          mode,
-          answers: o.methods.filter((m) => m.mode === mode && !m.rl),
-          dir: path.join(root, `base-${mode}`),
-          estimate: t ? estimateBase(t, o, corpus, mode) : 0,
+          ...b,
+          answers: o.methods.filter((m) => serves(b, m) && !m.rl),
+          dir: path.join(root, baseName(b)),
+          estimate: t ? estimateBase(t, o, corpus, b.mode) : 0,
         });
-        for (const m of o.methods.filter((x) => x.mode === mode && x.rl)) {
+        for (const m of o.methods.filter((x) => serves(b, x) && x.rl)) {
           jobs.push({
             corpus,
             seed,
             kind: 'rl',
-            mode,
+            ...b,
             method: m,
             answers: [m],
             dir: path.join(root, m.id),
@@ -138,6 +150,11 @@ function planByCorpus(o: BenchOptions, t: Timing | null): Job[] {
     }
   }
   return jobs;
+}
+
+/** A base's folder and ledger record name: base-MODE, with -kK when it practises with other than the default top-k. */
+function baseName(b: { mode: Mode; topk: number }): string {
+  return b.topk === defaultRunConfig().rollout.topk ? `base-${b.mode}` : `base-${b.mode}-k${b.topk}`;
 }
 
 function readJsonl(file: string): Record<string, unknown>[] {
@@ -206,17 +223,19 @@ export interface JobResult {
   reused: 'work' | 'ledger' | null;
 }
 
+/** Whether two jobs share a base: the same corpus, seed, mode and top-k. */
+const sameBase = (a: Job, b: Job) =>
+  a.corpus === b.corpus && a.seed === b.seed && a.mode === b.mode && a.topk === b.topk;
+
 function baseDirOf(jobs: readonly Job[], job: Job): string {
-  return jobs.find(
-    (j) => j.kind === 'base' && j.corpus === job.corpus && j.seed === job.seed && j.mode === job.mode,
-  )!.dir;
+  return jobs.find((j) => j.kind === 'base' && sameBase(j, job))!.dir;
 }
 
 /** A job's pipeline options; an RL run starts from its base's checkpoint. */
-function jobOptions(ctx: JobContext, job: Job): PipelineOptions {
+export function jobOptions(ctx: JobContext, job: Job): PipelineOptions {
   const files = corpusFiles(ctx.o, job.corpus);
   return job.kind === 'base'
-    ? runOptions(ctx.o, files, job.seed, { mode: job.mode, base: true }, job.dir)
+    ? runOptions(ctx.o, files, job.seed, { mode: job.mode, topk: job.topk, base: true }, job.dir)
     : runOptions(
         ctx.o,
         files,
@@ -239,9 +258,9 @@ function fromWork(job: Job, key: string): Done | null {
   return done.key === key ? done : null;
 }
 
-/** The name of a job's ledger record: base-MODE or the method id. */
+/** The name of a job's ledger record: the base's name (baseName) or the method id. */
 function recordName(job: Job): string {
-  return job.kind === 'base' ? `base-${job.mode}` : job.method!.id;
+  return job.kind === 'base' ? baseName(job) : job.method!.id;
 }
 
 /** A job's ledger key (bench-learn-ledger.ts ledgerKey), with its base's summary as ctx.bases has it. */
@@ -272,9 +291,7 @@ function fromLedger(
 function baseFromLedger(ctx: JobContext, job: Job, opts: PipelineOptions): LedgerRecord | null {
   const rec = fromLedger(ctx, opts, job, null);
   if (!rec) return null;
-  const runs = ctx.jobs.filter(
-    (j) => j.kind === 'rl' && j.corpus === job.corpus && j.seed === job.seed && j.mode === job.mode,
-  );
+  const runs = ctx.jobs.filter((j) => j.kind === 'rl' && sameBase(j, job));
   for (const j of runs) {
     const o = jobOptions(ctx, j);
     if (!fromLedger(ctx, o, j, rec.summary) && !fromWork(j, workKey(o, j, rec.summary))) return null;

@@ -82,7 +82,7 @@ export interface LedgerRecord {
   ran: string;
 }
 
-/** Where a job's record lives: DIR/<corpus>/seed<S>/<base-MODE | METHOD>.json. */
+/** Where a job's record lives: DIR/<corpus>/seed<S>/<base-MODE[-kK] | METHOD>.json. */
 export function recordPath(dir: string, corpus: string, seed: number, name: string): string {
   return path.join(dir, corpus, `seed${seed}`, `${name}.json`);
 }

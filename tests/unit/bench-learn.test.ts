@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   curvePlots,
@@ -14,7 +15,7 @@ import {
   summarize,
   type CellResult,
 } from '../../src/cli/bench-learn-report';
-import { plan } from '../../src/cli/bench-learn-jobs';
+import { jobOptions, plan, type JobContext } from '../../src/cli/bench-learn-jobs';
 import { parseOptions } from '../../src/cli/bench-learn-options';
 
 const cell = (corpus: string, seed: number, method: string, em: number, extra: Partial<CellResult> = {}) =>
@@ -238,9 +239,9 @@ describe('bench:learn plan', () => {
     const o = parseOptions(['--corpora', 'a,b', '--seeds', '2', '--work', 'w'])!;
     const jobs = plan(o, null);
     const name = (j: (typeof jobs)[number]) =>
-      `${j.corpus}${j.seed} ${j.kind === 'base' ? `base-${j.mode}` : j.method!.id}`;
-    // 2 corpora × 2 seeds × (4 prompt modes' bases + 9 RL methods).
-    expect(jobs).toHaveLength(52);
+      `${j.corpus}${j.seed} ${j.kind === 'base' ? path.basename(j.dir) : j.method!.id}`;
+    // 2 corpora × 2 seeds × (6 bases: 4 prompt modes, search also with top-3 and top-5; + 9 RL methods).
+    expect(jobs).toHaveLength(60);
     expect(jobs.slice(0, 8).map(name)).toEqual([
       'a1 base-search',
       'a1 grpo',
@@ -257,12 +258,10 @@ describe('bench:learn plan', () => {
       'b1 grpo-nomask',
       'b2 grpo-nomask',
     ]);
-    expect(name(jobs.at(-1)!)).toBe('b2 grpo-k5');
+    expect(jobs.slice(-2).map(name)).toEqual(['b2 base-search-k5', 'b2 grpo-k5']);
     for (const [i, j] of jobs.entries()) {
       if (j.kind !== 'rl') continue;
-      const base = jobs.findIndex(
-        (b) => b.kind === 'base' && b.corpus === j.corpus && b.seed === j.seed && b.mode === j.mode,
-      );
+      const base = jobs.findIndex((b) => b.kind === 'base' && b.mode === j.mode && b.topk === j.topk);
       expect(base).toBeGreaterThanOrEqual(0);
       expect(base).toBeLessThan(i);
     }
@@ -270,5 +269,28 @@ describe('bench:learn plan', () => {
     const cells = jobs.flatMap((j) => j.answers.map((m) => `${j.corpus}${j.seed} ${m.id}`));
     expect(new Set(cells).size).toBe(cells.length);
     expect(cells).toHaveLength(2 * 2 * 11);
+  });
+
+  it('starts each run from a base practised with as many passages per search as the run reads', () => {
+    const o = parseOptions(['--corpora', 'world', '--seeds', '1', '--methods', 'grpo,grpo-k3,ppo,rag'])!;
+    const jobs = plan(o, null);
+    const ctx: JobContext = { o, jobs, bases: new Map(), ledger: null };
+    const opts = (j: (typeof jobs)[number]) => jobOptions(ctx, j);
+    const bases = jobs.filter((j) => j.kind === 'base');
+    expect(bases.map((j) => [path.basename(j.dir), opts(j).topk, j.answers.map((m) => m.id)])).toEqual([
+      ['base-search', 1, []],
+      ['base-rag', 1, ['rag']],
+      ['base-search-k3', 3, []],
+    ]);
+    for (const j of jobs.filter((x) => x.kind === 'rl')) {
+      const base = bases.find((b) => path.join(b.dir, 'checkpoint') === opts(j).init)!;
+      expect(opts(base).topk).toBe(opts(j).topk);
+      expect(opts(j).topk).toBe(j.method!.topk ?? 1);
+    }
+    expect(
+      jobs
+        .filter((j) => j.kind === 'rl')
+        .map((j) => path.basename(opts(j).init!.replace(/\/checkpoint$/, ''))),
+    ).toEqual(['base-search', 'base-search', 'base-search-k3']);
   });
 });
