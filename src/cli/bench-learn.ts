@@ -166,7 +166,7 @@ runMain(async () => {
       done++;
       continue;
     }
-    const what = job.kind === 'base' ? `base (${job.mode})` : job.method!.id;
+    const what = job.kind === 'base' ? path.basename(job.dir) : job.method!.id;
     log(`\n[${i + 1}/${jobs.length}] ${job.corpus} seed ${job.seed}: ${what}`);
     const tj = seconds();
     const { summary, cells: finished, reused } = await runJob(ctx, job);
