@@ -1,7 +1,6 @@
 /**
  * bench:learn's jobs: the plan (per corpus and seed, one base policy per prompt mode and top-k, then the RL runs
- * from it,
- * ordered so that an interrupted benchmark has its headline rows first),
+ * from it, ordered so that an interrupted benchmark has its headline rows first),
  * each job's pipeline options, running a job in-process (pipeline.ts) or reusing its finished folder under --work
  * when nothing that shapes its result changed, and a finished job's result cells.
  */
@@ -23,7 +22,7 @@ import { defaultThreads } from './peer';
 import { runPipeline, type PipelineOptions, type Summary } from './pipeline';
 
 /** Passages per search that method `m` reads (the default unless it sets its own). */
-export const topkOf = (m: MethodSpec): number => m.topk ?? defaultRunConfig().rollout.topk;
+const topkOf = (m: MethodSpec): number => m.topk ?? defaultRunConfig().rollout.topk;
 
 /**
  * The pipeline options of one run; `base` = build and save the base policy of this mode only, practised with
@@ -121,10 +120,11 @@ function planByCorpus(o: BenchOptions, t: Timing | null): Job[] {
   for (const corpus of o.corpora) {
     for (const seed of o.seeds) {
       const root = path.join(o.work, corpus, `seed${seed}`);
-      // One base per mode and top-k, in the order methods first need them.
-      const keys = [...new Set(o.methods.map((m) => `${m.mode} ${topkOf(m)}`))];
-      for (const key of keys) {
-        const b = { mode: key.split(' ')[0] as Mode, topk: Number(key.split(' ')[1]) };
+      // One base per mode and top-k, in the order methods first need them (a Map keeps first insertions' order).
+      const bases = new Map(
+        o.methods.map((m) => [`${m.mode} ${topkOf(m)}`, { mode: m.mode, topk: topkOf(m) }]),
+      );
+      for (const b of bases.values()) {
         jobs.push({
           corpus,
           seed,
@@ -152,7 +152,7 @@ function planByCorpus(o: BenchOptions, t: Timing | null): Job[] {
   return jobs;
 }
 
-/** A base's folder and ledger record name: base-MODE, with -kK when it practises with other than the default top-k. */
+/** A base's folder and ledger record name: base-MODE, and -kK after it when K is not the default top-k. */
 function baseName(b: { mode: Mode; topk: number }): string {
   return b.topk === defaultRunConfig().rollout.topk ? `base-${b.mode}` : `base-${b.mode}-k${b.topk}`;
 }
